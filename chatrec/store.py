@@ -1,0 +1,212 @@
+"""The vector index: a Chroma collection of item embeddings, synced incrementally, queried into `Candidate`s.
+
+One code path for a local folder (`PersistentClient`) and a Chroma server (`HttpClient`). Chroma
+never embeds text here: every add and query passes vectors (its own embedder would try to
+download a model). Each item's metadata holds a content hash, so a re-index embeds only what
+changed and deletes what left the catalog.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+from urllib.parse import urlparse
+
+import numpy as np
+
+from chatrec.catalog import Catalog, Item
+from chatrec.embeddings import Embedder
+from chatrec.errors import ConfigError
+
+log = logging.getLogger(__name__)
+_BATCH = 512
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Hard constraints that go to Chroma as a `where` clause."""
+
+    year_min: int | None = None
+    year_max: int | None = None
+    genres_any: tuple[str, ...] = ()
+    genres_none: tuple[str, ...] = ()
+    person: str | None = None
+
+    def to_where(self) -> dict | None:
+        clauses: list[dict] = []
+        if self.year_min is not None:
+            clauses.append({"year": {"$gte": int(self.year_min)}})
+        if self.year_max is not None:
+            clauses.append({"year": {"$lte": int(self.year_max)}})
+        if self.genres_any:
+            anyof = [{genre_key(g): True} for g in self.genres_any]
+            clauses.append(anyof[0] if len(anyof) == 1 else {"$or": anyof})
+        for g in self.genres_none:
+            clauses.append({genre_key(g): {"$ne": True}})
+        if self.person:
+            clauses.append({"people": {"$contains": self.person}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+@dataclass
+class Candidate:
+    """One item returned by the index, with its similarity to the query and its vector."""
+
+    item_id: str
+    similarity: float
+    vector: np.ndarray = field(repr=False)
+
+
+@dataclass
+class SyncReport:
+    items: int
+    embedded: int
+    unchanged: int
+    removed: int
+    seconds: float
+
+    def __str__(self) -> str:
+        return (f"{self.items} items: {self.embedded} embedded, {self.unchanged} unchanged, "
+                f"{self.removed} removed in {self.seconds:.1f} s")
+
+
+def genre_key(genre: str) -> str:
+    return "genre_" + re.sub(r"[^a-z0-9]+", "_", genre.lower()).strip("_")
+
+
+def item_metadata(item: Item, content_hash: str) -> dict:
+    meta: dict = {"hash": content_hash, "title": item.title[:200]}
+    if item.year is not None:
+        meta["year"] = item.year
+    for g in item.genres:
+        meta[genre_key(g)] = True
+    people = sorted({p.name for p in item.people})
+    if people:
+        meta["people"] = people[:32]
+    return meta
+
+
+def collection_name(catalog_name: str, embedder_name: str) -> str:
+    raw = f"{catalog_name}-{embedder_name}"
+    name = re.sub(r"[^a-zA-Z0-9._-]+", "-", raw).strip("-._")[:120]
+    return name if len(name) >= 3 else f"chatrec-{name}"
+
+
+def make_client(*, url: str | None, path: Path | None):
+    """A Chroma client for a server URL or a local folder; telemetry off."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    settings = ChromaSettings(anonymized_telemetry=False)
+    if url:
+        parsed = urlparse(url if "://" in url else f"http://{url}")
+        if not parsed.hostname:
+            raise ConfigError(f"CHATREC_CHROMA_URL {url!r} is not a URL like http://127.0.0.1:8000")
+        try:
+            return chromadb.HttpClient(host=parsed.hostname, port=parsed.port or 8000,
+                                       ssl=parsed.scheme == "https", settings=settings)
+        except Exception as exc:  # chromadb raises several types for an unreachable server
+            raise ConfigError(f"Cannot reach the Chroma server at {url}: {exc}") from None
+    if path is None:
+        raise ConfigError("a Chroma folder or server URL is needed")
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=settings)
+
+
+class VectorIndex:
+    """Item embeddings in one Chroma collection, kept in step with a catalog."""
+
+    def __init__(self, client, catalog: Catalog, embedder: Embedder, *, name: str | None = None):
+        self.catalog = catalog
+        self.embedder = embedder
+        self.name = name or collection_name(catalog.name, embedder.name)
+        self._collection = client.get_or_create_collection(
+            self.name, embedding_function=None,
+            metadata={"hnsw:space": "cosine", "embedder": embedder.name, "dim": embedder.dim},
+        )
+
+    def count(self) -> int:
+        return self._collection.count()
+
+    def _stored_hashes(self) -> dict[str, str]:
+        hashes: dict[str, str] = {}
+        offset = 0
+        while True:
+            page = self._collection.get(include=["metadatas"], limit=5000, offset=offset)
+            for item_id, meta in zip(page["ids"], page["metadatas"]):
+                hashes[item_id] = (meta or {}).get("hash", "")
+            if len(page["ids"]) < 5000:
+                return hashes
+            offset += 5000
+
+    def sync(self, *, progress: Callable[[int, int], None] | None = None) -> SyncReport:
+        """Embed new and changed items, delete removed ones; unchanged items cost nothing."""
+        start = time.perf_counter()
+        stored = self._stored_hashes()
+        wanted = {item.id: item.content_hash() for item in self.catalog}
+        todo = [item for item in self.catalog if stored.get(item.id) != wanted[item.id]]
+        removed = [item_id for item_id in stored if item_id not in wanted]
+        for i in range(0, len(removed), _BATCH):
+            self._collection.delete(ids=removed[i:i + _BATCH])
+        done = 0
+        for i in range(0, len(todo), _BATCH):
+            batch = todo[i:i + _BATCH]
+            vectors = self.embedder.embed([item.embedding_text() for item in batch])
+            self._collection.upsert(
+                ids=[item.id for item in batch],
+                embeddings=vectors,
+                metadatas=[item_metadata(item, wanted[item.id]) for item in batch],
+            )
+            done += len(batch)
+            if progress:
+                progress(done, len(todo))
+        return SyncReport(items=len(wanted), embedded=len(todo), unchanged=len(wanted) - len(todo),
+                          removed=len(removed), seconds=time.perf_counter() - start)
+
+    def query(self, vector: np.ndarray, *, k: int = 50, filters: Filters | None = None,
+              exclude: Iterable[str] = ()) -> list[Candidate]:
+        """The k nearest items to `vector` that pass the filters, minus excluded ids."""
+        excluded = set(exclude)
+        n = max(1, min(k + len(excluded), max(self.count(), 1)))
+        where = filters.to_where() if filters else None
+        result = self._collection.query(
+            query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
+            n_results=n, where=where, include=["distances", "embeddings"],
+        )
+        return [c for c in self._wrap(result) if c.item_id not in excluded][:k]
+
+    @staticmethod
+    def _wrap(result) -> list[Candidate]:
+        """Chroma's columnar answer -> `Candidate`s (cosine distance -> similarity)."""
+        ids, distances, embeddings = result["ids"][0], result["distances"][0], result["embeddings"][0]
+        return [Candidate(item_id=i, similarity=1.0 - float(d), vector=np.asarray(e, dtype=np.float32))
+                for i, d, e in zip(ids, distances, embeddings)]
+
+    def vectors(self, item_ids: list[str]) -> dict[str, np.ndarray]:
+        """Stored embeddings for the given ids (missing ids are left out)."""
+        if not item_ids:
+            return {}
+        got = self._collection.get(ids=list(item_ids), include=["embeddings"])
+        return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
+
+    def all_vectors(self) -> tuple[list[str], np.ndarray]:
+        """Every stored id and its embedding, in pages (for rerank priors and evaluation)."""
+        ids: list[str] = []
+        chunks: list[np.ndarray] = []
+        offset = 0
+        while True:
+            page = self._collection.get(include=["embeddings"], limit=5000, offset=offset)
+            ids.extend(page["ids"])
+            if len(page["ids"]):
+                chunks.append(np.asarray(page["embeddings"], dtype=np.float32))
+            if len(page["ids"]) < 5000:
+                break
+            offset += 5000
+        matrix = np.vstack(chunks) if chunks else np.zeros((0, self.embedder.dim), dtype=np.float32)
+        return ids, matrix

@@ -1,0 +1,1 @@
+"""pytest plugin registered by chatrec (entry point `pytest11`); conversation collection lives here."""
