@@ -202,3 +202,12 @@ def _short_error(exc: Exception) -> str:
 def schema_instruction(json_schema: dict) -> str:
     """A compact instruction for backends that cannot constrain decoding to a schema."""
     return "Reply with one JSON object that matches this JSON schema, and nothing else:\n" + json.dumps(json_schema)
+
+
+def with_schema_instruction(messages: list[Message], json_schema: dict) -> list[Message]:
+    """The messages with `schema_instruction` appended to the system message (or put first)."""
+    instruction = schema_instruction(json_schema)
+    if messages and messages[0].role == "system":
+        first = Message(role="system", content=messages[0].content + "\n\n" + instruction)
+        return [first] + list(messages[1:])
+    return [Message(role="system", content=instruction)] + list(messages)

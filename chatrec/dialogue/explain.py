@@ -1,0 +1,161 @@
+"""Explanations: one sentence per pick, written by the LLM from the item's facts, then checked.
+
+The checker rejects a sentence that names a genre, person, year or title that is not among the
+item's facts (or the user's matched interests), names something the user dislikes, or carries a
+capitalised name found nowhere in the facts. A rejected or missing sentence is replaced by a
+template built from the matched features, so no ungrounded sentence reaches the user.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from chatrec.catalog import Item
+from chatrec.dialogue.grounding import Vocabulary, normalize
+from chatrec.dialogue.state import InterestState
+from chatrec.errors import LLMError
+from chatrec.llm.base import LLM
+from chatrec.prompts import load_prompt
+
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)s?\b")
+_CAP_RUN = re.compile(r"\b([A-Z][a-zA-Z'’.-]+(?:\s+(?:[A-Z][a-zA-Z'’.-]+|of|the|and|de|van|von))*\s+[A-Z][a-zA-Z'’.-]+)")
+
+
+@dataclass
+class CheckResult:
+    ok: bool
+    reason: str = ""
+
+
+def item_facts(item: Item, max_plot: int = 300) -> str:
+    """The only facts the LLM is given about an item."""
+    lines = [f"Title: {item.title}"]
+    if item.year:
+        lines.append(f"Year: {item.year}")
+    if item.genres:
+        lines.append("Genres: " + ", ".join(item.genres))
+    directors = item.people_with("director")
+    if directors:
+        lines.append("Director: " + ", ".join(directors[:2]))
+    stars = item.people_with("star") or item.people_with("cast")
+    if stars:
+        lines.append("Starring: " + ", ".join(stars[:3]))
+    if item.description:
+        lines.append("Plot: " + item.description[:max_plot])
+    return "\n".join(lines)
+
+
+class ExplanationChecker:
+    """Checks one sentence against one item's facts and the user's state."""
+
+    def __init__(self, vocab: Vocabulary):
+        self.vocab = vocab
+
+    def check(self, sentence: str, item: Item, state: InterestState, matched: list[str]) -> CheckResult:
+        text = sentence.strip()
+        if not text:
+            return CheckResult(False, "empty")
+        if len(text) > 400:
+            return CheckResult(False, "too long")
+        if re.search(r"[{}<>\[\]]|```|https?://", text):
+            return CheckResult(False, "markup or links")
+        allowed_text = normalize(" ".join([item.title, item.description, " ".join(item.genres),
+                                            " ".join(p.name for p in item.people), " ".join(matched)]))
+        item_genres = set(item.genres)
+        matched_norm = {normalize(m) for m in matched}
+        for genre, _, _, phrase in self.vocab.genres_in(text):
+            if genre not in item_genres and normalize(phrase) not in allowed_text:
+                return CheckResult(False, f"names genre {genre!r} the item does not have")
+        for year in _YEAR.findall(text):
+            if item.year is None or str(item.year) != year[:4]:
+                return CheckResult(False, f"names year {year}")
+        item_people = self.vocab.item_people(item)
+        for person in self.vocab.people_in(text):
+            if normalize(person.name) not in item_people and normalize(person.name) not in matched_norm:
+                return CheckResult(False, f"names {person.name}, not credited on the item")
+        for title in self.vocab.titles_in(text):
+            if title.item_id != item.id and normalize(self.vocab.catalog[title.item_id].title) not in matched_norm \
+                    and normalize(title.span) not in allowed_text:
+                return CheckResult(False, f"names another title {title.span!r}")
+        for run in _CAP_RUN.findall(text):
+            if normalize(run) not in allowed_text and not all(normalize(w) in allowed_text for w in run.split()[1:]):
+                return CheckResult(False, f"names {run!r}, not in the item's facts")
+        for pref in state.dislikes():
+            value = normalize(pref.label)
+            if value and re.search(rf"\b{re.escape(value)}\b", normalize(text)):
+                return CheckResult(False, f"mentions {pref.label!r}, which the user dislikes")
+        return CheckResult(True)
+
+
+def template_explanation(item: Item, matched: list[str], parts: dict[str, float]) -> str:
+    """A grounded sentence from the matched features alone."""
+    bits = []
+    genres = ", ".join(item.genres[:3])
+    directors = item.people_with("director")
+    stars = item.people_with("star") or item.people_with("cast")
+    if matched:
+        bits.append("Matches your interest in " + _join(matched[:3]))
+    elif "collab" in parts:
+        bits.append("Often mentioned together with films you brought up")
+    elif "popularity" in parts and len(parts) == 1:
+        bits.append("A well-known pick")
+    else:
+        bits.append("Close to what you described")
+    facts = []
+    if genres:
+        facts.append(f"a {genres} film" if not item.year else f"a {item.year} {genres} film")
+    elif item.year:
+        facts.append(f"from {item.year}")
+    if directors:
+        facts.append(f"directed by {directors[0]}")
+    if stars:
+        facts.append(f"starring {_join(stars[:2])}")
+    sentence = bits[0]
+    if facts:
+        sentence += ": " + ", ".join(facts)
+    return sentence + "."
+
+
+def _join(values: list[str]) -> str:
+    return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
+
+
+class Explainer:
+    """Writes (or templates) and checks the explanation for each pick."""
+
+    def __init__(self, llm: LLM, vocab: Vocabulary, *, use_llm: bool = True):
+        self.llm = llm
+        self.checker = ExplanationChecker(vocab)
+        self.use_llm = use_llm and not llm.is_null
+        self.rejected = 0
+        self.accepted = 0
+
+    def explain(self, item: Item, state: InterestState, matched: list[str], parts: dict[str, float]) -> tuple[str, str]:
+        """(sentence, source) where source is "llm" or "template"."""
+        if self.use_llm:
+            sentence = self._llm_sentence(item, state, matched)
+            if sentence:
+                verdict = self.checker.check(sentence, item, state, matched)
+                if verdict.ok:
+                    self.accepted += 1
+                    return sentence, "llm"
+                self.rejected += 1
+        return template_explanation(item, matched, parts), "template"
+
+    def _llm_sentence(self, item: Item, state: InterestState, matched: list[str]) -> str | None:
+        prompt = load_prompt("explain")
+        interests = ", ".join(matched) if matched else ", ".join(state.summary().likes[:3]) or "not stated yet"
+        messages = prompt.messages(facts=item_facts(item), interests=interests)
+        try:
+            text = self.llm.complete(messages, max_tokens=60, temperature=0.0)
+        except LLMError:
+            return None
+        return _first_sentence(text)
+
+
+def _first_sentence(text: str) -> str:
+    text = " ".join(text.strip().strip('"').split())
+    match = re.match(r"(.+?[.!?])(\s|$)", text)
+    sentence = match.group(1) if match else text
+    return sentence[:300]

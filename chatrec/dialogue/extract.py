@@ -1,0 +1,184 @@
+"""Extraction: message -> grounded delta. The LLM proposes, grounding decides, rules check polarity.
+
+With the `none` backend the rule extractor alone is used. With an LLM, its `InterestDelta` is
+grounded span by span against the catalog (whatever field a span was put in), spans that do not
+occur in the message are dropped, polarity is re-checked against the negation in the message, and
+the result is merged with the rules' own reading.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import numpy as np
+
+from chatrec.dialogue.grounding import Vocabulary, normalize
+from chatrec.dialogue.rules import _REPLACE, RuleExtractor, _negative_before, split_clauses
+from chatrec.dialogue.schema import Feedback, GroundedDelta, InterestDelta, Preference
+from chatrec.embeddings import Embedder
+from chatrec.errors import LLMError
+from chatrec.llm.base import LLM
+from chatrec.prompts import load_prompt
+
+log = logging.getLogger(__name__)
+GENRE_SIMILARITY_MIN = 0.72
+
+
+class Extractor:
+    """Turns one user message into a `GroundedDelta` with the configured LLM (or rules only)."""
+
+    def __init__(self, llm: LLM, vocab: Vocabulary, *, embedder: Embedder | None = None):
+        self.llm = llm
+        self.vocab = vocab
+        self.rules = RuleExtractor(vocab)
+        self.embedder = embedder
+        self._genre_matrix: tuple[list[str], np.ndarray] | None = None
+
+    def extract(self, message: str, *, shown: list[str] | None = None, turn: int = 0) -> tuple[GroundedDelta, list[str]]:
+        """(delta, notices); an LLM failure falls back on the rules with a short notice."""
+        shown = list(shown or [])
+        ruled = self.rules.extract(message, shown=shown, turn=turn)
+        if self.llm.is_null:
+            return ruled, []
+        try:
+            proposal = self.llm.complete(self._messages(message, shown), schema=InterestDelta, max_tokens=320)
+        except LLMError as exc:
+            log.info("extraction fell back on rules: %s", exc)
+            return ruled, ["The language model did not answer, so I read your message with simple rules."]
+        grounded = self.ground(proposal, message, shown=shown, turn=turn)
+        return merge(ruled, grounded), []
+
+    def _messages(self, message: str, shown: list[str]):
+        shown_text = "; ".join(f"{i + 1}. {self.vocab.catalog[s].label}" for i, s in enumerate(shown[:5]) if s in self.vocab.catalog) or "none"
+        return load_prompt("extract").messages(message=message.replace('"', "'")[:1500], shown=shown_text)
+
+    # ---- grounding an LLM proposal ----------------------------------------------------------
+    def ground(self, proposal: InterestDelta, message: str, *, shown: list[str], turn: int) -> GroundedDelta:
+        """Link every proposed span to the catalog; drop spans the message does not contain."""
+        delta = GroundedDelta()
+        norm_message = normalize(message)
+        fields = [
+            (proposal.liked_titles, True), (proposal.liked_genres, True), (proposal.liked_people, True),
+            (proposal.keywords, True), (proposal.disliked_titles, False), (proposal.disliked_genres, False),
+            (proposal.disliked_people, False), (proposal.avoid_keywords, False),
+        ]
+        for spans, positive in fields:
+            for span in spans[:8]:
+                pref = self._ground_span(span, norm_message, turn)
+                if pref is None:
+                    continue
+                position = _find(normalize(span), message)
+                if position is not None:
+                    positive = self._polarity_at(message, position, positive)
+                pref.positive = positive
+                pref.hard = not positive and pref.kind == "genre"
+                (delta.likes if positive else delta.dislikes).append(pref)
+                if pref.kind == "item":
+                    delta.mentioned_items.append(pref.value)
+        for span in proposal.forget[:8]:
+            if normalize(span) in {"all", "everything"} and re.search(r"\b(all|everything|over|scratch|reset)\b", norm_message):
+                delta.forget.append(("all", "all"))
+                continue
+            pref = self._ground_span(span, norm_message, turn)
+            if pref is not None:
+                delta.forget.append((pref.kind, pref.value))
+        delta.replace = proposal.replace and bool(_REPLACE.search(message) or re.search(r"\bnow\b", message, re.I))
+        for fb in proposal.feedback[:5]:
+            item_id = self._feedback_target(fb.target, shown)
+            if item_id:
+                delta.feedback.append(Feedback(item_id=item_id, kind=fb.kind))
+        return delta
+
+    def _ground_span(self, span: str, norm_message: str, turn: int) -> Preference | None:
+        key = normalize(span)
+        if not key or len(key) > 80:
+            return None
+        in_message = re.search(rf"\b{re.escape(key)}\b", norm_message) is not None
+        item_id = self.vocab.title(span)
+        if item_id and (in_message or _fuzzy_in(key, norm_message)):
+            item = self.vocab.catalog[item_id]
+            return Preference(kind="item", value=item.id, label=item.label, turn=turn)
+        person = self.vocab.person(span) if " " in key or key in self.vocab.surnames else None
+        if person and (in_message or _fuzzy_in(key, norm_message)):
+            return Preference(kind="person", value=person, label=person, turn=turn)
+        genres = self.vocab.genre(span)
+        if genres and (in_message or any(re.search(rf"\b{re.escape(p)}\b", norm_message)
+                                         for p, g in self.vocab.genre_synonyms.items() if g == genres)):
+            return Preference(kind="genre", value=genres[0], label=genres[0], turn=turn)
+        if not in_message:
+            return None
+        similar = self._similar_genre(key)
+        if similar:
+            return Preference(kind="genre", value=similar, label=similar, turn=turn)
+        if len(key.split()) <= 3 and len(key) >= 3:
+            return Preference(kind="keyword", value=key, label=key, turn=turn, weight=0.8)
+        return None
+
+    def _similar_genre(self, key: str) -> str | None:
+        if self.embedder is None:
+            return None
+        if self._genre_matrix is None:
+            genres = sorted(self.vocab.genres)
+            self._genre_matrix = (genres, self.embedder.embed([f"{g} movies" for g in genres]))
+        genres, matrix = self._genre_matrix
+        sims = matrix @ self.embedder.embed([f"{key} movies"])[0]
+        best = int(np.argmax(sims))
+        return genres[best] if sims[best] >= GENRE_SIMILARITY_MIN else None
+
+    def _polarity_at(self, message: str, position: int, proposed: bool) -> bool:
+        for offset, clause in split_clauses(message):
+            if offset <= position < offset + len(clause):
+                return not _negative_before(clause, position - offset)
+        return proposed
+
+    def _feedback_target(self, target: str, shown: list[str]) -> str | None:
+        if not shown:
+            return None
+        t = normalize(target)
+        ordinals = {"1": 0, "first": 0, "2": 1, "second": 1, "3": 2, "third": 2, "4": 3, "fourth": 3, "5": 4, "fifth": 4}
+        if t in ordinals and ordinals[t] < len(shown):
+            return shown[ordinals[t]]
+        if t in {"last", "final"}:
+            return shown[-1]
+        for item_id in shown:
+            if item_id in self.vocab.catalog and normalize(self.vocab.catalog[item_id].title) == t:
+                return item_id
+        return None
+
+
+def merge(ruled: GroundedDelta, proposed: GroundedDelta) -> GroundedDelta:
+    """Union of both readings; where they disagree on polarity, the rules (which read negation) win."""
+    out = ruled.model_copy(deep=True)
+    rule_keys = {p.key: p.positive for p in ruled.likes + ruled.dislikes}
+    for pref in proposed.likes + proposed.dislikes:
+        if pref.key in rule_keys:
+            continue
+        (out.likes if pref.positive else out.dislikes).append(pref)
+        if pref.kind == "item" and pref.value not in out.mentioned_items:
+            out.mentioned_items.append(pref.value)
+    for pair in proposed.forget:
+        if pair not in out.forget:
+            out.forget.append(pair)
+    out.replace = ruled.replace or proposed.replace
+    if not ruled.feedback:
+        out.feedback = proposed.feedback
+    forget_keys = {(k, v.lower()) for k, v in out.forget}
+    out.likes = [p for p in out.likes if p.key not in forget_keys]
+    out.dislikes = [p for p in out.dislikes if p.key not in forget_keys]
+    return out
+
+
+def _find(key: str, message: str) -> int | None:
+    """Offset in `message` where the normalised span starts (approximately), or None."""
+    if not key:
+        return None
+    pattern = r"[\W_]*".join(re.escape(w) for w in key.split())
+    match = re.search(pattern, message, re.I)
+    return match.start() if match else None
+
+
+def _fuzzy_in(key: str, norm_message: str) -> bool:
+    from rapidfuzz import fuzz
+
+    return fuzz.partial_ratio(key, norm_message) >= 88

@@ -1,0 +1,337 @@
+"""Grounding: link text spans to the catalog's own vocabulary (titles, people, genres).
+
+The catalog is the authority: a span is a title if it matches a catalog title (exactly, or fuzzily
+with a high bar; a year disambiguates), a person if it matches a credited name (or a well-known
+surname), a genre if it matches a catalog genre or one of its synonyms (or, for spans an LLM
+proposed, is close to a genre name in embedding space). Whatever cannot be linked stays a free
+keyword; nothing is invented. Does not resolve pronouns ("it", "that one"): feedback does that.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Iterable
+
+from rapidfuzz import fuzz, process
+
+from chatrec.catalog import Catalog, Item
+
+# Words people use for the catalog's genres. Keys are normalised phrases; values are genre names
+# that must exist in the catalog to be used (unknown ones are dropped per catalog).
+GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "sci fi": ("sci-fi",), "scifi": ("sci-fi",), "science fiction": ("sci-fi",), "sf": ("sci-fi",),
+    "syfy": ("sci-fi",), "sci fis": ("sci-fi",),
+    "horror": ("horror",), "scary": ("horror",), "horrors": ("horror",), "slasher": ("horror",),
+    "slashers": ("horror",), "gore": ("horror",), "creepy": ("horror",), "frightening": ("horror",),
+    "comedy": ("comedy",), "comedies": ("comedy",), "funny": ("comedy",), "comedic": ("comedy",),
+    "hilarious": ("comedy",), "humor": ("comedy",), "humour": ("comedy",), "laugh": ("comedy",),
+    "romcom": ("romance", "comedy"), "rom com": ("romance", "comedy"), "rom coms": ("romance", "comedy"),
+    "romcoms": ("romance", "comedy"), "romantic comedy": ("romance", "comedy"),
+    "romantic comedies": ("romance", "comedy"),
+    "romance": ("romance",), "romantic": ("romance",), "romances": ("romance",), "love story": ("romance",),
+    "love stories": ("romance",), "chick flick": ("romance",), "chick flicks": ("romance",),
+    "drama": ("drama",), "dramas": ("drama",), "dramatic": ("drama",),
+    "action": ("action",), "action packed": ("action",), "actions": ("action",),
+    "adventure": ("adventure",), "adventures": ("adventure",),
+    "thriller": ("thriller",), "thrillers": ("thriller",), "suspense": ("thriller",),
+    "suspenseful": ("thriller",), "psychological thriller": ("thriller",),
+    "crime": ("crime",), "gangster": ("crime",), "gangsters": ("crime",), "mob": ("crime",),
+    "mafia": ("crime",), "heist": ("crime",), "heists": ("crime",), "detective": ("crime", "mystery"),
+    "mystery": ("mystery",), "mysteries": ("mystery",), "whodunit": ("mystery",), "whodunnit": ("mystery",),
+    "fantasy": ("fantasy",), "fantasies": ("fantasy",),
+    "family": ("family",), "kids": ("family",), "kid": ("family",), "children": ("family",),
+    "childrens": ("family",), "family friendly": ("family",),
+    "animation": ("animation",), "animated": ("animation",), "cartoon": ("animation",),
+    "cartoons": ("animation",), "anime": ("animation",), "pixar": ("animation",),
+    "biography": ("biography",), "biopic": ("biography",), "biopics": ("biography",),
+    "biographical": ("biography",), "true story": ("biography",), "true stories": ("biography",),
+    "documentary": ("documentary",), "documentaries": ("documentary",), "docs": ("documentary",),
+    "docu": ("documentary",), "documentry": ("documentary",), "documentaries now": ("documentary",),
+    "history": ("history",), "historical": ("history",), "period": ("history",),
+    "music": ("music",), "musical": ("musical",), "musicals": ("musical",),
+    "sport": ("sport",), "sports": ("sport",), "war": ("war",), "war movies": ("war",),
+    "western": ("western",), "westerns": ("western",), "cowboy": ("western",), "cowboys": ("western",),
+    "noir": ("film-noir",), "film noir": ("film-noir",), "film-noir": ("film-noir",),
+    "short": ("short",), "shorts": ("short",),
+}
+# Spans that look like a genre but are not one (mentioned as words in ordinary speech).
+NOT_GENRE = {"short", "shorts", "music", "history", "period", "family", "war", "sport", "laugh", "kid", "mob",
+             "gore", "period"}
+
+
+def normalize(text: str) -> str:
+    """Lower-case, accents and punctuation folded, spaces squeezed; "&" -> "and"."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.lower().replace("&", " and ").replace("'", "")
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    return " ".join(text.split())
+
+
+_COMMON_WORDS = set(
+    "a an the it he she her him his they them we us you your i me my mine our this that these those "
+    "up down in out on off over under again here there when where why how all any both each few more most "
+    "other some such no nor not only own same so than too very can will just now new old love big home heat "
+    "crash always never ever yes okay ok fine good great bad best better hello hi thanks thank please sure "
+    "maybe something anything nothing everything someone anyone everyone one two three first last next "
+    "friends friend family life time day night man woman girl boy kids kid world us them go going gone "
+    "run stop wait look see seen saw watch watched like liked likes want need help tell say said know "
+    "think feel happy sad funny scary dark light action drama comedy horror romance thriller war music "
+    "sport history mystery fantasy western crime adventure animation documentary musical family short "
+    "movie movies film films show shows series story stories recent classic classics also well really "
+    "today tomorrow tonight yesterday summer winter spring fall christmas halloween valentine loved hated "
+    "enjoyed enjoy hate prefer into fan fans kind sort type lot lots much many thing things stuff way "
+    "something else actually instead maybe perhaps still already yet though although because since "
+    "awesome amazing cool nice interesting boring exciting sweet wonderful perfect beautiful".split()
+)
+_TITLE_CUES = {"like", "liked", "love", "loved", "seen", "saw", "watched", "watch", "enjoyed", "as", "than",
+               "hated", "hate", "dislike", "disliked", "about", "favorite", "favourite", "recommend",
+               "recommended", "adore", "adored", "including", "especially"}
+
+
+@dataclass(frozen=True)
+class TitleMatch:
+    item_id: str
+    span: str
+    score: float
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class PersonMatch:
+    name: str
+    span: str
+    start: int
+    end: int
+
+
+class Vocabulary:
+    """The catalog's vocabulary with the indexes grounding needs; build once per catalog."""
+
+    def __init__(self, catalog: Catalog, popularity: dict[str, float] | None = None):
+        self.catalog = catalog
+        self.popularity = popularity or {}
+        self.genres: set[str] = {g for item in catalog for g in item.genres}
+        self.genre_synonyms: dict[str, tuple[str, ...]] = {}
+        for phrase, targets in GENRE_SYNONYMS.items():
+            kept = tuple(t for t in targets if t in self.genres)
+            if kept:
+                self.genre_synonyms[phrase] = kept
+        for genre in self.genres:
+            self.genre_synonyms.setdefault(normalize(genre), (genre,))
+            self.genre_synonyms.setdefault(normalize(genre) + "s", (genre,))
+        self.titles: dict[str, list[str]] = defaultdict(list)
+        for item in catalog:
+            key = normalize(item.title)
+            if key:
+                self.titles[key].append(item.id)
+            stripped = re.sub(r"^(the|a|an) ", "", key)
+            if stripped != key and stripped:
+                self.titles.setdefault(stripped, [])
+                if item.id not in self.titles[stripped]:
+                    self.titles[stripped].append(item.id)
+        self._title_keys = list(self.titles)
+        self.max_title_tokens = min(12, max((len(k.split()) for k in self._title_keys), default=1))
+        credits: Counter[str] = Counter()
+        canonical: dict[str, str] = {}
+        for item in catalog:
+            for person in {p.name for p in item.people}:
+                key = normalize(person)
+                if len(key) >= 4 and " " in key:
+                    credits[key] += 1
+                    canonical.setdefault(key, person)
+        self.people = {key: canonical[key] for key in credits}
+        self.person_credits = credits
+        surname_best: dict[str, tuple[int, str]] = {}
+        for key, count in credits.items():
+            surname = key.split()[-1]
+            if len(surname) >= 4 and surname not in _COMMON_WORDS and count >= 4:
+                if count > surname_best.get(surname, (0, ""))[0]:
+                    surname_best[surname] = (count, key)
+        self.surnames = {s: key for s, (c, key) in surname_best.items()}
+        self._people_keys = list(self.people)
+
+    # ---- genres -------------------------------------------------------------------------
+    def genre(self, span: str) -> tuple[str, ...]:
+        """Catalog genres a phrase names ("sci fi" -> ("sci-fi",)); empty when none."""
+        key = normalize(span)
+        key = re.sub(r"\b(movies?|films?|flicks?|ones?|stuff|genre|type|kind)\b", "", key).strip()
+        key = " ".join(key.split())
+        if key in self.genre_synonyms:
+            return self.genre_synonyms[key]
+        if key.endswith("s") and key[:-1] in self.genre_synonyms:
+            return self.genre_synonyms[key[:-1]]
+        return ()
+
+    def genres_in(self, text: str) -> list[tuple[str, int, int, str]]:
+        """Every genre phrase in free text: (genre, start, end, phrase); longest phrases first."""
+        norm = normalize(text)
+        found: list[tuple[str, int, int, str]] = []
+        taken: list[tuple[int, int]] = []
+        for phrase in sorted(self.genre_synonyms, key=len, reverse=True):
+            for match in re.finditer(rf"\b{re.escape(phrase)}\b", norm):
+                if any(s < match.end() and match.start() < e for s, e in taken):
+                    continue
+                taken.append((match.start(), match.end()))
+                for genre in self.genre_synonyms[phrase]:
+                    found.append((genre, match.start(), match.end(), phrase))
+        return sorted(found, key=lambda f: f[1])
+
+    # ---- titles -------------------------------------------------------------------------
+    def best_item(self, ids: list[str], year: int | None = None) -> str:
+        if year is not None:
+            same_year = [i for i in ids if self.catalog[i].year == year]
+            if same_year:
+                ids = same_year
+        return max(ids, key=lambda i: (self.popularity.get(i, 0.0), self.catalog[i].year or 0))
+
+    def title(self, span: str, *, year: int | None = None, min_score: float = 90) -> str | None:
+        """The item a title span names, fuzzily (typos), or None; a year disambiguates."""
+        span, span_year = _split_year(span)
+        year = year or span_year
+        key = normalize(span)
+        if not key:
+            return None
+        if key in self.titles and self.titles[key]:
+            return self.best_item(self.titles[key], year)
+        if len(key) < 5:
+            return None
+        hit = process.extractOne(key, self._title_keys, scorer=fuzz.ratio, score_cutoff=min_score)
+        if hit:
+            return self.best_item(self.titles[hit[0]], year)
+        return None
+
+    def titles_in(self, text: str, *, strict: bool = True) -> list[TitleMatch]:
+        """Titles spotted in free text, longest first, without overlaps.
+
+        With `strict`, a title made only of common words ("Up", "Her", "Big") counts only when
+        written capitalised or in quotes, or followed by its year.
+        """
+        tokens = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[A-Za-z0-9](?:[A-Za-z0-9'&.:-]*[A-Za-z0-9])?", text)]
+        norm_tokens = [normalize(t[0]) for t in tokens]
+        matches: list[TitleMatch] = []
+        used = [False] * len(tokens)
+        for size in range(min(self.max_title_tokens, len(tokens)), 0, -1):
+            for i in range(0, len(tokens) - size + 1):
+                if any(used[i:i + size]):
+                    continue
+                phrase = " ".join(t for t in norm_tokens[i:i + size] if t)
+                if not phrase:
+                    continue
+                ids = self.titles.get(phrase)
+                score = 100.0
+                if not ids and size >= 2 and len(phrase) >= 10:
+                    hit = process.extractOne(phrase, self._title_keys, scorer=fuzz.ratio, score_cutoff=91)
+                    if hit and abs(len(hit[0]) - len(phrase)) <= 3:
+                        ids, score = self.titles[hit[0]], hit[1]
+                if not ids:
+                    continue
+                start, end = tokens[i][1], tokens[i + size - 1][2]
+                year = _year_after(text, end)
+                if strict and not self._plausible_title(text, tokens[i:i + size], phrase, year, score):
+                    continue
+                matches.append(TitleMatch(self.best_item(ids, year), text[start:end], score, start, end))
+                for j in range(i, i + size):
+                    used[j] = True
+        return sorted(matches, key=lambda m: m.start)
+
+    def _plausible_title(self, text, toks, phrase, year, score) -> bool:
+        """Whether a dictionary hit in free text is meant as a title (see `titles_in`)."""
+        if year is not None:
+            return True
+        words = phrase.split()
+        if score < 100:
+            return len(words) >= 2
+        if len(phrase) <= 2 and not _is_quoted(text, toks[0][1], toks[-1][2]):
+            return False
+        before = normalize(text[:toks[0][1]]).split()[-5:]
+        cue = any(w in _TITLE_CUES for w in before)
+        quoted = _is_quoted(text, toks[0][1], toks[-1][2])
+        small = {"a", "an", "the", "of", "and", "in", "on", "to", "for", "at", "with"}
+        capitalised = all(t[0][:1].isupper() or t[0][:1].isdigit() or normalize(t[0]) in small for t in toks) \
+            and any(t[0][:1].isupper() or t[0][:1].isdigit() for t in toks)
+        first_in_sentence = toks[0][1] == 0 or text[:toks[0][1]].rstrip()[-1:] in {".", "!", "?", "\n"}
+        if quoted:
+            return True
+        if all(w in _COMMON_WORDS or len(w) <= 2 for w in words):
+            return capitalised and not first_in_sentence and (cue or len(words) >= 2)
+        if len(words) == 1:
+            return cue or (capitalised and not first_in_sentence)
+        if len(words) == 2:
+            return cue or capitalised
+        return True
+
+    # ---- people -------------------------------------------------------------------------
+    def person(self, span: str, *, min_score: float = 88) -> str | None:
+        """The credited person a span names (full name, fuzzy, or a well-known surname)."""
+        key = normalize(span)
+        if not key:
+            return None
+        if key in self.people:
+            return self.people[key]
+        if " " not in key:
+            full = self.surnames.get(key)
+            return self.people[full] if full else None
+        hit = process.extractOne(key, self._people_keys, scorer=fuzz.ratio, score_cutoff=min_score)
+        return self.people[hit[0]] if hit else None
+
+    def people_in(self, text: str) -> list[PersonMatch]:
+        """Full names (and well-known capitalised surnames) of credited people in free text."""
+        tokens = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[A-Za-z][A-Za-z'.-]*", text)]
+        found: list[PersonMatch] = []
+        used = [False] * len(tokens)
+        for size in (4, 3, 2):
+            for i in range(0, len(tokens) - size + 1):
+                if any(used[i:i + size]):
+                    continue
+                key = normalize(" ".join(t[0] for t in tokens[i:i + size]))
+                name = self.people.get(key)
+                if name is None and size >= 2 and len(key) >= 9 and tokens[i][0][:1].isupper():
+                    hit = process.extractOne(key, self._people_keys, scorer=fuzz.ratio, score_cutoff=90)
+                    name = self.people[hit[0]] if hit else None
+                if name:
+                    found.append(PersonMatch(name, text[tokens[i][1]:tokens[i + size - 1][2]], tokens[i][1], tokens[i + size - 1][2]))
+                    for j in range(i, i + size):
+                        used[j] = True
+        for i, (tok, start, end) in enumerate(tokens):
+            if used[i]:
+                continue
+            key = normalize(tok)
+            prev = normalize(tokens[i - 1][0]) if i else ""
+            if key in self.surnames and (tok[:1].isupper() or prev == "by"):
+                found.append(PersonMatch(self.people[self.surnames[key]], tok, start, end))
+        return sorted(found, key=lambda m: m.start)
+
+    def item_people(self, item: Item) -> set[str]:
+        return {normalize(p.name) for p in item.people}
+
+
+def _split_year(span: str) -> tuple[str, int | None]:
+    match = re.search(r"\(?\b(18\d\d|19\d\d|20\d\d)\b\)?\s*$", span.strip())
+    if match and match.start() > 0:
+        return span[:match.start()].strip(), int(match.group(1))
+    return span, None
+
+
+def _year_after(text: str, end: int) -> int | None:
+    match = re.match(r"\s*\(?\s*(18\d\d|19\d\d|20\d\d)\s*\)?", text[end:end + 10])
+    return int(match.group(1)) if match else None
+
+
+def _is_quoted(text: str, start: int, end: int) -> bool:
+    before, after = text[max(0, start - 1):start], text[end:end + 1]
+    return before in {'"', "'", "“", "‘", "*"} and after in {'"', "'", "”", "’", "*"}
+
+
+def dedupe(values: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for v in values:
+        if v.lower() not in seen:
+            seen.add(v.lower())
+            out.append(v)
+    return out

@@ -1,0 +1,253 @@
+"""`ChatRec`: the dialogue manager and the Python API every door (UI, CLI, replay, eval) goes through.
+
+One turn: check the input -> extract a grounded delta -> update the session's interest state ->
+retrieve and rerank -> explain each pick (LLM, checked, template fallback) -> save the state and
+transcript in one transaction -> `Reply`. `stream()` yields the recommendations before the
+explanations are written.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Literal
+
+from chatrec.catalog import Catalog, load_catalog
+from chatrec.dialogue.explain import Explainer
+from chatrec.dialogue.extract import Extractor
+from chatrec.dialogue.grounding import Vocabulary
+from chatrec.dialogue.recommend import Recommender, RankWeights, Scored
+from chatrec.dialogue.schema import GroundedDelta, InterestSummary, Recommendation, Reply
+from chatrec.dialogue.state import InterestState
+from chatrec.errors import ConfigError, InputError
+from chatrec.sessions import SessionStore, check_session_id
+from chatrec.settings import Settings
+
+log = logging.getLogger(__name__)
+MAX_MESSAGE_CHARS = 2000
+COLD_START_QUESTION = ("Tell me what you enjoy: a genre, a film you loved, an actor or director? "
+                       "Meanwhile, here are a few well-known picks from different genres.")
+FEEDBACK_KINDS = ("liked", "disliked", "seen")
+
+
+@dataclass
+class StreamEvent:
+    """One step of a streamed turn: `recommendations` (picks, explanations pending), `explanation`, `done`."""
+
+    kind: Literal["recommendations", "explanation", "done"]
+    reply: Reply
+    index: int | None = None
+
+
+def clean_message(message: Any) -> tuple[str, list[str]]:
+    """Normalise a user message: a string, no control characters, at most MAX_MESSAGE_CHARS."""
+    if message is None:
+        return "", []
+    if not isinstance(message, str):
+        raise InputError(f"a message must be text, not {type(message).__name__}")
+    notices = []
+    text = unicodedata.normalize("NFC", message)
+    text = "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    text = " ".join(text.split())
+    if len(text) > MAX_MESSAGE_CHARS:
+        notices.append(f"Your message was {len(text):,} characters long; I read the first {MAX_MESSAGE_CHARS:,}.")
+        text = text[:MAX_MESSAGE_CHARS]
+    return text, notices
+
+
+class ChatRec:
+    """A conversational recommender over one catalog.
+
+    `ChatRec()` uses the bundled movie catalog, the embedded embedding model and LLM, a local
+    Chroma folder and a SQLite session file under the settings' home. Everything can be passed in:
+    `catalog` (a Catalog or a file path), `llm` ("none", "local", "openai:MODEL", "gguf:/path", an
+    `LLM` or a LangChain chat model), `store` (a `VectorIndex`, a Chroma server URL or a folder),
+    `sessions` (a `SessionStore`, a SQLite path or ":memory:").
+    """
+
+    def __init__(self, *, catalog: Catalog | str | Path | None = None, llm: Any = None, store: Any = None,
+                 sessions: SessionStore | str | Path | None = None, settings: Settings | None = None,
+                 embedder=None, collab=None, weights: RankWeights | None = None, explain: bool | None = None,
+                 top_k: int | None = None):
+        from chatrec.indexing import open_catalog, open_index
+        from chatrec.llm.factory import make_llm
+
+        self.settings = settings or Settings.from_env()
+        if isinstance(catalog, Catalog):
+            self.catalog = catalog
+        elif catalog is not None:
+            self.catalog = load_catalog(catalog, self.settings.catalog_map)
+        else:
+            self.catalog = open_catalog(self.settings)
+        self._bundled_catalog = catalog is None and not self.settings.catalog
+        if embedder is None:
+            from chatrec.embeddings import shared_embedder
+
+            embedder = shared_embedder(self.settings.embed_model)
+        self.embedder = embedder
+        self.index = self._open_store(store, open_index)
+        self.index_report = self.index.sync()
+        self.collab = collab if collab is not None else self._default_collab()
+        self.llm = make_llm(llm if llm is not None else self.settings.llm, self.settings)
+        popularity = {i: self.collab.popularity(i) for i in self.catalog.ids} if self.collab is not None else None
+        self.vocab = Vocabulary(self.catalog, popularity)
+        self.extractor = Extractor(self.llm, self.vocab, embedder=self.embedder)
+        self.recommender = Recommender(self.catalog, self.index, self.embedder, self.vocab, collab=self.collab,
+                                       weights=weights or RankWeights.bundled())
+        use_llm_explanations = self.settings.explain if explain is None else explain
+        self.explainer = Explainer(self.llm, self.vocab, use_llm=use_llm_explanations)
+        self.top_k = top_k or self.settings.top_k
+        if isinstance(sessions, SessionStore):
+            self.sessions = sessions
+        else:
+            self.sessions = SessionStore(str(sessions) if sessions is not None else self.settings.sessions_path)
+
+    def _open_store(self, store, open_index):
+        from chatrec.store import VectorIndex, make_client
+
+        if isinstance(store, VectorIndex):
+            return store
+        if store is None:
+            return open_index(self.settings, self.catalog, self.embedder)
+        if isinstance(store, (str, Path)):
+            text = str(store)
+            if text.startswith(("http://", "https://")):
+                client = make_client(url=text, path=None)
+            else:
+                client = make_client(url=None, path=Path(text))
+            return VectorIndex(client, self.catalog, self.embedder)
+        raise ConfigError("store must be a VectorIndex, a Chroma server URL or a folder path")
+
+    def _default_collab(self):
+        from chatrec.collab.defaults import load_collab
+
+        return load_collab(self.settings, self.catalog, bundled=self._bundled_catalog)
+
+    # ---- the public API -----------------------------------------------------------------------
+    def chat(self, message: str, session: str = "default") -> Reply:
+        """One turn: the reply text, ranked recommendations with explanations, and the interests."""
+        reply = None
+        for event in self.stream(message, session=session):
+            reply = event.reply
+        assert reply is not None
+        return reply
+
+    def stream(self, message: str, session: str = "default") -> Iterator[StreamEvent]:
+        """One turn as events: picks first (explanations pending), then each explanation, then done."""
+        session = check_session_id(session)
+        text, notices = clean_message(message)
+        with self.sessions.session_lock(session):
+            state = self.sessions.load(session)
+            if not text:
+                reply = Reply(text="Your message was empty. Tell me a genre, a film you liked, or an actor.",
+                              interests=state.summary(), session=session, turn=state.turn,
+                              notices=notices + ["Empty message: nothing changed."], asks_question=True)
+                yield StreamEvent("done", reply)
+                return
+            timings: dict[str, float] = {}
+            start = time.perf_counter()
+            state.begin_turn(text)
+            delta, llm_notices = self.extractor.extract(text, shown=state.last_shown, turn=state.turn)
+            notices += llm_notices
+            feedback, delta.feedback = [fb for fb in delta.feedback if fb.item_id in self.catalog], []
+            state.apply(delta)
+            for fb in feedback:
+                state.apply_feedback(fb.item_id, fb.kind, label=self.catalog[fb.item_id].label)
+            delta.feedback = feedback
+            timings["extract"] = time.perf_counter() - start
+            t = time.perf_counter()
+            picks = self.recommender.rank(state, k=self.top_k)
+            timings["recommend"] = time.perf_counter() - t
+            asks = state.is_empty() or (delta.is_empty() and not picks)
+            reply = Reply(text=self._reply_text(state, delta, picks, asks), interests=state.summary(), session=session,
+                          turn=state.turn, notices=notices, timings=dict(timings), asks_question=asks,
+                          recommendations=[_recommendation(p) for p in picks])
+            state.record_shown([p.item.id for p in picks])
+            yield StreamEvent("recommendations", reply.model_copy(deep=True))
+            t = time.perf_counter()
+            for i, pick in enumerate(picks):
+                sentence, source = self.explainer.explain(pick.item, state, pick.matched, pick.parts)
+                reply.recommendations[i].explanation = sentence
+                reply.recommendations[i].explanation_source = source
+                yield StreamEvent("explanation", reply.model_copy(deep=True), index=i)
+            timings["explain"] = time.perf_counter() - t
+            timings["total"] = time.perf_counter() - start
+            reply.timings = timings
+            transcript = [("user", text), ("assistant", reply.text + "".join(
+                f"\n{i + 1}. {r.label}: {r.explanation}" for i, r in enumerate(reply.recommendations)))]
+            self.sessions.save(session, state, transcript)
+            yield StreamEvent("done", reply)
+
+    def feedback(self, session: str, item_id: str, kind: str) -> InterestSummary:
+        """Record 👍 ("liked"), 👎 ("disliked") or "seen" on an item; returns the updated interests."""
+        session = check_session_id(session)
+        if kind not in FEEDBACK_KINDS:
+            raise InputError(f"feedback must be one of {', '.join(FEEDBACK_KINDS)}, not {kind!r}")
+        item = self.catalog.get(str(item_id))
+        if item is None:
+            raise InputError(f"unknown item id {item_id!r}")
+        with self.sessions.session_lock(session):
+            state = self.sessions.load(session)
+            state.apply_feedback(item.id, kind, label=item.label)
+            self.sessions.save(session, state, [("feedback", f"{kind}: {item.label}")])
+            return state.summary()
+
+    def remove_interest(self, session: str, label: str) -> InterestSummary:
+        """Drop one like, dislike or constraint by the label the interest panel shows."""
+        session = check_session_id(session)
+        with self.sessions.session_lock(session):
+            state = self.sessions.load(session)
+            state.remove(label)
+            self.sessions.save(session, state, [("edit", f"removed {label}")])
+            return state.summary()
+
+    def record_assistant_turn(self, session: str, text: str, item_ids: list[str] = ()) -> None:
+        """Record what a (human or other) recommender said; the items it names count as mentioned."""
+        session = check_session_id(session)
+        with self.sessions.session_lock(session):
+            state = self.sessions.load(session)
+            found = [t.item_id for t in self.vocab.titles_in(text)] + [i for i in item_ids if i in self.catalog]
+            for item_id in dict.fromkeys(found):
+                if item_id not in state.mentioned:
+                    state.mentioned.append(item_id)
+            self.sessions.save(session, state, [("assistant", text)])
+
+    def interests(self, session: str) -> InterestSummary:
+        return self.sessions.load(check_session_id(session)).summary()
+
+    def state(self, session: str) -> InterestState:
+        return self.sessions.load(check_session_id(session))
+
+    def recommend(self, session: str, *, k: int | None = None) -> list[Recommendation]:
+        """The current ranking for a session without a new message (no explanations, no state change)."""
+        state = self.sessions.load(check_session_id(session))
+        return [_recommendation(p) for p in self.recommender.rank(state, k=k or self.top_k)]
+
+    def forget(self, session: str) -> None:
+        """Delete the session's state and transcript."""
+        self.sessions.forget(check_session_id(session))
+
+    def close(self) -> None:
+        self.sessions.close()
+
+    # ---- helpers --------------------------------------------------------------------------
+    def _reply_text(self, state: InterestState, delta: GroundedDelta, picks: list[Scored], asks: bool) -> str:
+        if state.is_empty():
+            return COLD_START_QUESTION
+        if not picks:
+            return ("I could not find anything that fits all of that. Try loosening a constraint "
+                    f"(now: {state.summary().text()}).")
+        if delta.is_empty() and not state.recent_messages[-1:] == []:
+            lead = "Here is what I have so far"
+        else:
+            lead = "Got it"
+        return f"{lead}: {state.summary().text()}. Here are {len(picks)} picks for you."
+
+
+def _recommendation(pick: Scored) -> Recommendation:
+    item = pick.item
+    return Recommendation(item_id=item.id, title=item.title, year=item.year, genres=list(item.genres),
+                          score=round(pick.score, 4), score_parts=pick.parts, matched=pick.matched)

@@ -1,0 +1,300 @@
+"""Interest vector, candidate retrieval and reranking for one turn.
+
+vector  = weighted sum of embeddings of liked items, genres, keywords and the recent messages,
+          minus disliked ones, normalised;
+pool    = one Chroma query with the vector and the hard filters, plus items close to liked titles,
+          items of liked genres/people, and co-occurrence neighbours when a collaborative model is given;
+score   = similarity + genre/person/title/keyword matches + collaborative + popularity prior
+          - dislike penalties; then MMR for diversity. Every pick carries its score parts.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from pydantic import BaseModel
+
+from chatrec.catalog import Catalog, Item
+from chatrec.dialogue.grounding import Vocabulary, normalize
+from chatrec.dialogue.rules import _NEG, split_clauses
+from chatrec.dialogue.state import InterestState
+from chatrec.embeddings import Embedder
+from chatrec.store import Candidate, Filters, VectorIndex
+
+
+class CollabModel(Protocol):
+    """What the ranking needs from a collaborative (item-item) model."""
+
+    def score_candidates(self, seed_ids: list[str], weights: list[float] | None = None) -> dict[str, float]: ...
+    def popularity(self, item_id: str) -> float: ...
+    def top_popular(self, k: int, exclude=()) -> list[tuple[str, float]]: ...
+    def support(self, a: str, b: str) -> int: ...
+
+
+class RankWeights(BaseModel):
+    """Weights of the score parts; tuned on the dev split (see data/rank_weights.json)."""
+
+    similarity: float = 1.0
+    genre: float = 0.35
+    person: float = 0.4
+    item_similarity: float = 0.5
+    keyword: float = 0.15
+    collab: float = 0.6
+    popularity: float = 0.25
+    dislike: float = 0.6
+    message_weight: float = 0.6
+    mmr_lambda: float = 0.15
+    pool_size: int = 80
+
+    @classmethod
+    def bundled(cls) -> "RankWeights":
+        """The tuned weights shipped in data/rank_weights.json, or the defaults."""
+        from chatrec.resources import bundled_dir
+
+        path = bundled_dir("data") / "rank_weights.json"
+        if path.exists():
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(**data.get("weights", data))
+        return cls()
+
+
+@dataclass
+class Scored:
+    item: Item
+    score: float
+    parts: dict[str, float]
+    vector: np.ndarray = field(repr=False)
+    matched: list[str] = field(default_factory=list)
+
+
+class Recommender:
+    """Turns an interest state into ranked, explained-ready picks for one catalog."""
+
+    def __init__(self, catalog: Catalog, index: VectorIndex, embedder: Embedder, vocab: Vocabulary,
+                 *, collab: CollabModel | None = None, weights: RankWeights | None = None):
+        self.catalog = catalog
+        self.index = index
+        self.embedder = embedder
+        self.vocab = vocab
+        self.collab = collab
+        self.weights = weights or RankWeights()
+
+    # ---- the interest vector ---------------------------------------------------------------
+    @functools.lru_cache(maxsize=4096)
+    def _text_vector(self, text: str) -> np.ndarray:
+        return self.embedder.embed([text])[0]
+
+    def _pref_vector(self, kind: str, value: str, label: str) -> np.ndarray | None:
+        if kind == "genre":
+            return self._text_vector(f"{value} movies")
+        if kind == "keyword":
+            return self._text_vector(value)
+        if kind == "person":
+            return None  # names embed poorly: people act through matches and filters instead
+        return None
+
+    def interest_vector(self, state: InterestState) -> np.ndarray | None:
+        """The normalised interest vector, or None when nothing is known yet."""
+        parts: list[tuple[float, np.ndarray]] = []
+        item_ids = [p.value for p in state.prefs if p.kind == "item"]
+        item_vectors = self.index.vectors(item_ids)
+        for p in state.prefs:
+            vec = item_vectors.get(p.value) if p.kind == "item" else self._pref_vector(p.kind, p.value, p.label)
+            if vec is None:
+                continue
+            sign = 1.0 if p.positive else -0.5
+            parts.append((sign * p.weight * (1.2 if p.kind == "item" else 1.0), vec))
+        for age, message in enumerate(reversed(state.recent_messages[-2:])):
+            text = positive_text(message)
+            if len(text.split()) >= 2:
+                parts.append((self.weights.message_weight * (0.6 ** age), self._text_vector(text)))
+        if not parts:
+            return None
+        vector = sum(w * v for w, v in parts)
+        norm = float(np.linalg.norm(vector))
+        return vector / norm if norm > 1e-6 else None
+
+    def filters(self, state: InterestState) -> Filters:
+        return Filters(year_min=state.year_min, year_max=state.year_max,
+                       genres_none=tuple(state.hard_disliked_genres()))
+
+    # ---- retrieval ------------------------------------------------------------------------
+    def candidates(self, state: InterestState, vector: np.ndarray) -> dict[str, Candidate]:
+        """The candidate pool: vector query, liked-title neighbours, liked genres/people, collab."""
+        base = self.filters(state)
+        exclude = state.excluded_items()
+        pool: dict[str, Candidate] = {}
+
+        def add(cands: list[Candidate]) -> None:
+            for c in cands:
+                pool.setdefault(c.item_id, c)
+
+        k = self.weights.pool_size
+        add(self.index.query(vector, k=k, filters=base, exclude=exclude))
+        liked_items = [p.value for p in sorted(state.likes("item"), key=lambda p: -p.weight)[:4]]
+        for item_id, vec in self.index.vectors(liked_items).items():
+            add(self.index.query(vec, k=20, filters=base, exclude=exclude))
+        for p in sorted(state.likes("genre"), key=lambda p: -p.weight)[:3]:
+            add(self.index.query(vector, k=25, exclude=exclude, filters=Filters(
+                year_min=base.year_min, year_max=base.year_max, genres_none=base.genres_none, genres_any=(p.value,))))
+        for p in state.likes("person")[:3]:
+            add(self.index.query(vector, k=20, exclude=exclude, filters=Filters(
+                year_min=base.year_min, year_max=base.year_max, genres_none=base.genres_none, person=p.value)))
+        if self.collab is not None:
+            seeds, weights = self._collab_seeds(state)
+            if seeds:
+                scores = self.collab.score_candidates(seeds, weights)
+                top = [i for i, _ in sorted(scores.items(), key=lambda kv: -kv[1]) if i not in exclude and i not in pool][:40]
+                vectors = self.index.vectors(top)
+                for item_id in top:
+                    item = self.catalog.get(item_id)
+                    if item is not None and item_id in vectors and _passes(item, base):
+                        sim = float(vectors[item_id] @ vector)
+                        pool[item_id] = Candidate(item_id=item_id, similarity=sim, vector=vectors[item_id])
+        return pool
+
+    def _collab_seeds(self, state: InterestState) -> tuple[list[str], list[float]]:
+        seeds: dict[str, float] = {}
+        for p in state.likes("item"):
+            seeds[p.value] = max(seeds.get(p.value, 0.0), p.weight)
+        for item_id in state.mentioned[-8:]:
+            if item_id not in state.rejected:
+                seeds.setdefault(item_id, 0.5)
+        return list(seeds), list(seeds.values())
+
+    # ---- ranking --------------------------------------------------------------------------
+    def rank(self, state: InterestState, *, k: int = 5) -> list[Scored]:
+        """The top-k picks for the state (cold start: a diverse set of well-known items)."""
+        vector = self.interest_vector(state)
+        if vector is None:
+            return self.cold_start(state, k=k)
+        pool = self.candidates(state, vector)
+        if not pool:
+            return []
+        scored = [self._score(state, vector, c) for c in pool.values() if c.item_id in self.catalog]
+        scored.sort(key=lambda s: -s.score)
+        return mmr(scored[: max(k * 8, 40)], k=k, lam=self.weights.mmr_lambda)
+
+    def _score(self, state: InterestState, vector: np.ndarray, cand: Candidate) -> Scored:
+        w = self.weights
+        item = self.catalog[cand.item_id]
+        parts: dict[str, float] = {"similarity": w.similarity * cand.similarity}
+        matched: list[str] = []
+        liked_genres = state.likes("genre")
+        if liked_genres:
+            total = sum(p.weight for p in liked_genres)
+            hit = [p for p in liked_genres if p.value in item.genres]
+            if hit:
+                parts["genre"] = w.genre * sum(p.weight for p in hit) / total
+                matched += [p.label for p in hit]
+        people = self.vocab.item_people(item)
+        hit_people = [p for p in state.likes("person") if normalize(p.value) in people]
+        if hit_people:
+            parts["person"] = w.person * max(p.weight for p in hit_people)
+            matched += [p.label for p in hit_people]
+        liked_items = state.likes("item")
+        if liked_items:
+            vecs = self.index.vectors([p.value for p in liked_items])
+            sims = [(float(vecs[p.value] @ cand.vector) * p.weight, p) for p in liked_items if p.value in vecs]
+            if sims:
+                best, pref = max(sims, key=lambda s: s[0])
+                parts["item_similarity"] = w.item_similarity * best
+                if best > 0.55:
+                    matched.append(pref.label)
+        text = normalize(item.title + " " + item.description)
+        hit_kw = [p for p in state.likes("keyword") if re.search(rf"\b{re.escape(normalize(p.value))}", text)]
+        if hit_kw:
+            parts["keyword"] = w.keyword * len(hit_kw)
+            matched += [p.label for p in hit_kw]
+        if self.collab is not None:
+            seeds, weights = self._collab_seeds(state)
+            if seeds:
+                collab = self._collab_scores(tuple(seeds), tuple(weights))
+                if cand.item_id in collab:
+                    parts["collab"] = w.collab * collab[cand.item_id]
+            signals = len(state.prefs) + len(state.mentioned)
+            parts["popularity"] = w.popularity * self.collab.popularity(cand.item_id) / (1.0 + 0.3 * signals)
+        penalty = 0.0
+        for p in state.dislikes("genre"):
+            if p.value in item.genres:
+                penalty += p.weight
+        for p in state.dislikes("person"):
+            if normalize(p.value) in people:
+                penalty += p.weight
+        for p in state.dislikes("keyword"):
+            if re.search(rf"\b{re.escape(normalize(p.value))}", text):
+                penalty += 0.5 * p.weight
+        disliked_items = state.dislikes("item")
+        if disliked_items:
+            vecs = self.index.vectors([p.value for p in disliked_items])
+            sims = [float(vecs[p.value] @ cand.vector) for p in disliked_items if p.value in vecs]
+            if sims:
+                penalty += max(0.0, max(sims) - 0.5)
+        if penalty:
+            parts["dislike"] = -w.dislike * penalty
+        return Scored(item=item, score=sum(parts.values()), parts={k: round(v, 4) for k, v in parts.items()},
+                      vector=cand.vector, matched=list(dict.fromkeys(matched)))
+
+    @functools.lru_cache(maxsize=256)
+    def _collab_scores(self, seeds: tuple[str, ...], weights: tuple[float, ...]) -> dict[str, float]:
+        scores = self.collab.score_candidates(list(seeds), list(weights)) if self.collab else {}
+        top = max(scores.values(), default=0.0)
+        return {i: s / top for i, s in scores.items()} if top > 0 else {}
+
+    def cold_start(self, state: InterestState, *, k: int = 5) -> list[Scored]:
+        """Well-known items across different genres (popularity when known, else catalog order)."""
+        exclude = state.excluded_items()
+        if self.collab is not None:
+            ranked = [r if isinstance(r, str) else r[0] for r in self.collab.top_popular(k * 20, exclude=exclude)]
+        else:
+            ranked = [i.id for i in self.catalog if i.id not in exclude and i.description][: k * 20]
+        vectors = self.index.vectors(ranked)
+        picks: list[Scored] = []
+        used_genres: set[str] = set()
+        for item_id in ranked:
+            item = self.catalog.get(item_id)
+            if item is None or item_id not in vectors or not _passes(item, self.filters(state)):
+                continue
+            lead = item.genres[0] if item.genres else ""
+            if lead in used_genres and len(picks) < k:
+                continue
+            used_genres.add(lead)
+            pop = self.collab.popularity(item_id) if self.collab else 0.0
+            picks.append(Scored(item=item, score=round(pop, 4), parts={"popularity": round(pop, 4)}, vector=vectors[item_id]))
+            if len(picks) == k:
+                break
+        return picks
+
+
+def _passes(item: Item, filters: Filters) -> bool:
+    if filters.year_min is not None and (item.year is None or item.year < filters.year_min):
+        return False
+    if filters.year_max is not None and (item.year is None or item.year > filters.year_max):
+        return False
+    return not any(g in item.genres for g in filters.genres_none)
+
+
+def positive_text(message: str) -> str:
+    """The message without its negated clauses (so "no horror" does not pull toward horror)."""
+    return " ".join(c.strip() for _, c in split_clauses(message) if not _NEG.search(c))
+
+
+def mmr(scored: list[Scored], *, k: int, lam: float) -> list[Scored]:
+    """Maximal marginal relevance: trade a little score for items unlike those already picked."""
+    picked: list[Scored] = []
+    rest = list(scored)
+    while rest and len(picked) < k:
+        if not picked or lam <= 0:
+            best = rest[0]
+        else:
+            sel = np.stack([p.vector for p in picked])
+            best = max(rest, key=lambda s: s.score - lam * float(np.max(sel @ s.vector)))
+        picked.append(best)
+        rest.remove(best)
+    return picked

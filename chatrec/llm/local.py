@@ -1,0 +1,154 @@
+"""The in-process backend: llama-cpp-python running a GGUF (the embedded one, or any user file).
+
+One `Llama` per (model path, threads, context size, prompt cache) is loaded per process and
+shared by every `LocalLLM`; calls to it are serialised with a lock. Chat goes through the model's
+own chat template; a JSON schema becomes a llama.cpp grammar, so the output is always parseable
+JSON of the right shape (values are still the model's guess).
+
+Prefix reuse: llama.cpp keeps the KV cache of the last prompt and only evaluates the tokens
+after the longest common prefix, so a fixed system prompt + few-shot block is evaluated once as
+long as the same prompt family is called in a row. With `prompt_cache_mb > 0` a `LlamaRAMCache`
+also keeps the states of earlier prompts, which helps when prompt families alternate
+(extraction, then explanation). Prompt evaluation itself cannot be interrupted: the timeout is
+checked between generated tokens.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from chatrec.errors import ChatRecError, LLMError, LLMUnavailable
+from chatrec.llm.base import LLM, Message, ensure_real_models_allowed
+from chatrec.settings import Settings
+
+DEFAULT_N_CTX = 4096
+
+
+@dataclass
+class SharedModel:
+    """One loaded model and the lock that serialises calls to it."""
+
+    llama: Any
+    path: Path
+    lock: threading.Lock
+    load_seconds: float
+
+
+_MODELS: dict[tuple, SharedModel] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def shared_model(path: Path, *, threads: int, n_ctx: int = DEFAULT_N_CTX, prompt_cache_mb: int = 0) -> SharedModel:
+    """The process-wide model for these parameters, loaded on first use."""
+    key = (str(path), threads, n_ctx, prompt_cache_mb)
+    with _MODELS_LOCK:
+        model = _MODELS.get(key)
+        if model is None:
+            model = _load(path, threads=threads, n_ctx=n_ctx, prompt_cache_mb=prompt_cache_mb)
+            _MODELS[key] = model
+        return model
+
+
+def unload_all() -> None:
+    """Drop every shared model (tests and benchmarks; sessions never need this)."""
+    with _MODELS_LOCK:
+        for model in _MODELS.values():
+            with model.lock:
+                model.llama.close()
+        _MODELS.clear()
+
+
+def _load(path: Path, *, threads: int, n_ctx: int, prompt_cache_mb: int) -> SharedModel:
+    try:
+        from llama_cpp import Llama, LlamaRAMCache
+    except ImportError:
+        raise LLMUnavailable("llama-cpp-python is not installed; pip install 'chatrec[local]', "
+                             "or choose another backend with CHATREC_LLM (none, openai:MODEL, gguf:/path)") from None
+    start = time.perf_counter()
+    try:
+        llama = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
+                      verbose=False)
+    except (ValueError, RuntimeError, OSError) as exc:
+        raise LLMUnavailable(f"llama.cpp could not load {path}: {exc}") from None
+    if prompt_cache_mb > 0:
+        llama.set_cache(LlamaRAMCache(capacity_bytes=prompt_cache_mb << 20))
+    return SharedModel(llama=llama, path=path, lock=threading.Lock(), load_seconds=time.perf_counter() - start)
+
+
+class LocalLLM(LLM):
+    """llama-cpp-python in-process; `model_path=None` means the embedded, verified GGUF."""
+
+    name = "local"
+    max_retries = 0  # nothing transient happens in-process
+
+    def __init__(self, settings: Settings, *, model_path: str | Path | None = None,
+                 n_ctx: int = DEFAULT_N_CTX, prompt_cache_mb: int = 0) -> None:
+        super().__init__()
+        self.settings = settings
+        self.model_path = Path(model_path) if model_path is not None else None
+        if self.model_path is not None:
+            self.name = f"gguf:{self.model_path.name}"
+        self.n_ctx = n_ctx
+        self.prompt_cache_mb = prompt_cache_mb
+        self.timeout = settings.llm_timeout
+        self._grammars: dict[str, Any] = {}
+
+    def load(self) -> SharedModel:
+        """Assemble (embedded model only) and load the model now instead of at the first call."""
+        ensure_real_models_allowed(self.name)
+        path = self.model_path
+        if path is None:
+            from chatrec.llm.gguf import ensure_embedded_gguf
+            try:
+                path = ensure_embedded_gguf(self.settings)
+            except ChatRecError as exc:
+                raise LLMUnavailable(str(exc)) from None
+        return shared_model(path, threads=self.settings.llm_threads, n_ctx=self.n_ctx,
+                            prompt_cache_mb=self.prompt_cache_mb)
+
+    def _generate(self, messages, *, json_schema, max_tokens, temperature) -> str:
+        return "".join(self._run(messages, json_schema=json_schema, max_tokens=max_tokens, temperature=temperature))
+
+    def _stream(self, messages, *, max_tokens, temperature) -> Iterator[str]:
+        yield from self._run(messages, json_schema=None, max_tokens=max_tokens, temperature=temperature)
+
+    def _run(self, messages: list[Message], *, json_schema: dict | None, max_tokens: int,
+             temperature: float) -> Iterator[str]:
+        model = self.load()
+        deadline = time.monotonic() + self.timeout
+        if not model.lock.acquire(timeout=self.timeout):
+            raise LLMUnavailable(f"{self.name} stayed busy with other calls for {self.timeout:g}s")
+        try:
+            chunks = model.llama.create_chat_completion(
+                messages=[m.model_dump() for m in messages], stream=True, max_tokens=max_tokens,
+                temperature=temperature, grammar=self._grammar(json_schema) if json_schema else None,
+            )
+            try:
+                for chunk in chunks:
+                    piece = chunk["choices"][0]["delta"].get("content")
+                    if piece:
+                        yield piece
+                    if time.monotonic() > deadline:
+                        raise LLMUnavailable(f"{self.name} took longer than {self.timeout:g}s (CHATREC_LLM_TIMEOUT)")
+            except ValueError as exc:  # e.g. the prompt does not fit the context window
+                raise LLMError(f"{self.name} cannot take this prompt: {exc}") from None
+            finally:
+                chunks.close()
+        finally:
+            model.lock.release()
+
+    def _grammar(self, json_schema: dict):
+        from llama_cpp import LlamaGrammar
+
+        key = json.dumps(json_schema, sort_keys=True)
+        if key not in self._grammars:
+            try:
+                self._grammars[key] = LlamaGrammar.from_json_schema(key, verbose=False)
+            except (ValueError, RuntimeError) as exc:
+                raise LLMError(f"{self.name} cannot turn the schema into a grammar: {exc}") from None
+        return self._grammars[key]

@@ -1,0 +1,311 @@
+"""The labelled extraction set (tests/data/extraction_cases.yaml) and its scorer (chatrec.eval.extraction).
+
+The data checks read data/movies.jsonl directly, so every genre, item id and person in a label is
+a real catalog value; the scorer checks use hand-made predictions with exact expected numbers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from chatrec.eval.extraction import (
+    ExtractionCase,
+    ExtractionCaseError,
+    format_report,
+    load_cases,
+    score,
+    slot_kind,
+)
+from chatrec.resources import bundled_file
+
+CASES_PATH = Path(__file__).parent / "data" / "extraction_cases.yaml"
+CATEGORIES = {
+    "like", "dislike", "negation", "title", "typo", "person", "era", "reset",
+    "feedback", "keyword", "mixed", "chitchat", "offtopic",
+}
+
+
+@pytest.fixture(scope="module")
+def cases() -> list[ExtractionCase]:
+    return load_cases(CASES_PATH)
+
+
+@pytest.fixture(scope="module")
+def catalog() -> dict[str, dict]:
+    movies = {}
+    with bundled_file("data", "movies.jsonl").open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                movie = json.loads(line)
+                movies[str(movie["id"])] = movie
+    return movies
+
+
+@pytest.fixture(scope="module")
+def genres(catalog) -> set[str]:
+    return {g.lower() for m in catalog.values() for g in m.get("genres") or []}
+
+
+@pytest.fixture(scope="module")
+def people(catalog) -> set[str]:
+    return {
+        p.lower() for m in catalog.values() for role in ("director", "writer", "star") for p in m.get(role) or []
+    }
+
+
+def _parts(case: ExtractionCase, prefix: str) -> list[str]:
+    return [s[len(prefix):] for s in case.expected if s.startswith(prefix)]
+
+
+# ----------------------------------------------------------------------------- the data file
+
+
+def test_file_loads_with_enough_cases(cases):
+    assert len(cases) >= 150
+    assert len({c.id for c in cases}) == len(cases)
+    assert len({(c.message, tuple(c.shown)) for c in cases}) == len(cases), "a message is labelled twice"
+
+
+def test_every_slot_has_a_known_form(cases):
+    for case in cases:
+        for slot in case.expected:
+            assert slot_kind(slot) is not None, (case.id, slot)
+
+
+def test_genre_slots_are_catalog_genres(cases, genres):
+    for case in cases:
+        for prefix in ("like:genre:", "dislike:genre:", "forget:genre:"):
+            for genre in _parts(case, prefix):
+                assert genre in genres, f"{case.id}: {genre!r} is not a catalog genre"
+
+
+def test_item_ids_exist_in_catalog(cases, catalog):
+    for case in cases:
+        ids = [*_parts(case, "like:item:"), *_parts(case, "dislike:item:"), *_parts(case, "forget:item:")]
+        ids += [s.split(":")[1] for s in case.expected if s.startswith("feedback:")]
+        ids += case.shown
+        for item_id in ids:
+            assert item_id in catalog, f"{case.id}: item id {item_id!r} is not in data/movies.jsonl"
+
+
+def test_people_exist_in_catalog(cases, people):
+    for case in cases:
+        for prefix in ("like:person:", "dislike:person:", "forget:person:"):
+            for name in _parts(case, prefix):
+                assert name in people, f"{case.id}: {name!r} is not a catalog person"
+
+
+def test_titles_in_messages_name_the_labelled_item(cases, catalog):
+    """A like/dislike item label points at a film whose title (or a close typo of it) the message names."""
+    from rapidfuzz import fuzz
+
+    for case in cases:
+        for item_id in [*_parts(case, "like:item:"), *_parts(case, "dislike:item:")]:
+            title = catalog[item_id]["title"].lower()
+            assert fuzz.partial_ratio(title, case.message.lower()) >= 80, (case.id, title, case.message)
+
+
+def test_feedback_targets_are_shown_picks(cases):
+    for case in cases:
+        for slot in case.expected:
+            if slot.startswith("feedback:"):
+                assert case.shown, f"{case.id}: feedback without shown picks"
+                assert slot.split(":")[1] in case.shown, f"{case.id}: {slot} targets an item not shown"
+        if "feedback" in case.tags:
+            assert case.shown and _parts(case, "feedback:"), case.id
+
+
+def test_year_bounds_are_consistent(cases):
+    for case in cases:
+        lo = [int(v) for v in _parts(case, "year_min:")]
+        hi = [int(v) for v in _parts(case, "year_max:")]
+        assert len(lo) <= 1 and len(hi) <= 1, case.id
+        for year in lo + hi:
+            assert 1890 <= year <= 2030, case.id
+        if lo and hi:
+            assert lo[0] <= hi[0], case.id
+
+
+def test_recent_convention_is_2015(cases):
+    recent = [c for c in cases if "recent" in c.tags]
+    assert recent
+    for case in recent:
+        assert "year_min:2015" in case.expected, case.id
+
+
+def test_tags_cover_the_categories_in_balance(cases):
+    firsts = Counter(c.tags[0] for c in cases if c.tags)
+    assert set(firsts) == CATEGORIES, f"categories: {sorted(firsts)}"
+    assert all(c.tags and c.tags[0] in CATEGORIES for c in cases)
+    assert min(firsts.values()) >= 10, firsts
+    assert max(firsts.values()) <= 2 * min(firsts.values()), firsts
+    all_tags = {t for c in cases for t in c.tags}
+    for needed in ("genre", "item", "person", "keyword", "year", "forget", "replace", "feedback",
+                   "with-year", "no-year", "injection", "empty"):
+        assert needed in all_tags, needed
+
+
+def test_empty_cases_are_chitchat_or_offtopic(cases):
+    for case in cases:
+        if not case.expected:
+            assert case.tags[0] in {"chitchat", "offtopic"} and "empty" in case.tags, case.id
+        else:
+            assert case.tags[0] not in {"chitchat", "offtopic"}, case.id
+
+
+def test_reset_conventions(cases):
+    for case in cases:
+        if "forget:all:all" in case.expected:
+            assert "replace" not in case.expected, case.id
+        if "replace" in case.expected:
+            assert any(s.startswith("like:") for s in case.expected), case.id
+
+
+# ----------------------------------------------------------------------------- load_cases errors
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "cases.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_load_rejects_bad_slot_with_case_id(tmp_path):
+    path = _write(tmp_path, 'cases:\n  - id: ok-1\n    message: "hi"\n    expected: []\n'
+                            '  - id: bad-7\n    message: "I like horror"\n    expected: ["likes:horror"]\n')
+    with pytest.raises(ExtractionCaseError) as info:
+        load_cases(path)
+    text = str(info.value)
+    assert "bad-7" in text and "#2" in text and "likes:horror" in text and str(path) in text
+
+
+def test_load_rejects_missing_message_unknown_field_and_duplicates(tmp_path):
+    with pytest.raises(ExtractionCaseError, match="no-msg.*message"):
+        load_cases(_write(tmp_path, "cases:\n  - id: no-msg\n    expected: []\n"))
+    with pytest.raises(ExtractionCaseError, match="typo-field.*expect"):
+        load_cases(_write(tmp_path, 'cases:\n  - id: typo-field\n    message: "x"\n    expect: []\n'))
+    with pytest.raises(ExtractionCaseError, match="dup.*duplicate"):
+        load_cases(_write(tmp_path, 'cases:\n  - {id: dup, message: "a"}\n  - {id: dup, message: "b"}\n'))
+    with pytest.raises(ExtractionCaseError, match="upper.*lower-case"):
+        load_cases(_write(tmp_path, 'cases:\n  - {id: upper, message: "a", expected: ["like:genre:Horror"]}\n'))
+    with pytest.raises(ExtractionCaseError, match="cases"):
+        load_cases(_write(tmp_path, "items: []\n"))
+    with pytest.raises(ExtractionCaseError, match="no such"):
+        load_cases(tmp_path / "missing.yaml")
+
+
+def test_load_accepts_unquoted_ids_and_bare_list(tmp_path):
+    loaded = load_cases(_write(tmp_path, '- {id: f1, message: "seen it", shown: [85036], '
+                                         'expected: ["feedback:85036:seen"], tags: [feedback]}\n'))
+    assert loaded[0].shown == ["85036"]
+
+
+# ----------------------------------------------------------------------------- score
+
+
+def _case(cid: str, expected: list[str], tags: list[str], shown: list[str] | None = None) -> ExtractionCase:
+    return ExtractionCase(id=cid, message=f"message {cid}", shown=shown or [], expected=expected, tags=tags)
+
+
+SMALL = [
+    _case("a", ["like:genre:sci-fi", "dislike:genre:horror"], ["negation", "genre"]),
+    _case("b", ["like:item:101264"], ["title", "item"]),
+    _case("c", [], ["chitchat", "empty"]),
+    _case("d", ["year_min:1980", "year_max:1989"], ["era", "year"]),
+]
+
+
+def _from_table(table: dict[str, set[str]]):
+    by_message = {f"message {k}": v for k, v in table.items()}
+    return lambda message, shown: by_message[message]
+
+
+def test_score_perfect_predictions():
+    result = score(SMALL, _from_table({c.id: set(c.expected) for c in SMALL}))
+    assert (result.overall.tp, result.overall.fp, result.overall.fn) == (5, 0, 0)
+    assert result.precision == result.recall == result.f1 == 1.0
+    assert result.exact_match == 1.0
+    assert result.worst == []
+    assert set(result.per_tag) == {"negation", "genre", "title", "item", "chitchat", "empty", "era", "year"}
+    assert all(t.f1 == 1.0 and t.exact_match == 1.0 for t in result.per_tag.values())
+
+
+def test_score_empty_predictions():
+    result = score(SMALL, lambda message, shown: set())
+    assert (result.overall.tp, result.overall.fp, result.overall.fn) == (0, 0, 5)
+    assert result.precision == 0.0 and result.recall == 0.0 and result.f1 == 0.0
+    assert result.exact_match == 0.25  # only the chit-chat case (empty expected, empty predicted)
+    chit = result.per_tag["chitchat"]
+    assert (chit.cases, chit.exact, chit.precision, chit.recall, chit.f1) == (1, 1, 1.0, 1.0, 1.0)
+    assert result.per_tag["negation"].recall == 0.0
+    assert [r.id for r in result.worst] == ["a", "d", "b"]  # most missing slots first, then file order
+
+
+def test_score_partial_predictions():
+    predictions = {
+        "a": {"like:genre:sci-fi", "like:genre:horror"},  # negation scope wrong: 1 tp, 1 fp, 1 fn
+        "b": {"like:item:101264"},  # exact
+        "c": {"like:keyword:hello"},  # 1 fp on chit-chat
+        "d": {"YEAR_MIN:1980 "},  # normalised to year_min:1980: 1 tp, 1 fn
+    }
+    result = score(SMALL, _from_table(predictions))
+    o = result.overall
+    assert (o.tp, o.fp, o.fn) == (3, 2, 2)
+    assert result.precision == pytest.approx(3 / 5)
+    assert result.recall == pytest.approx(3 / 5)
+    assert result.f1 == pytest.approx(0.6)
+    assert result.exact_match == pytest.approx(1 / 4)
+    a = result.case("a")
+    assert a.missing == ["dislike:genre:horror"] and a.extra == ["like:genre:horror"]
+    assert a.correct == ["like:genre:sci-fi"]
+    chit = result.per_tag["chitchat"]
+    assert (chit.tp, chit.fp, chit.fn, chit.precision, chit.recall, chit.f1) == (0, 1, 0, 0.0, 0.0, 0.0)
+    neg = result.per_tag["negation"]
+    assert (neg.precision, neg.recall, neg.exact_match) == (0.5, 0.5, 0.0)
+    assert result.per_tag["item"].exact_match == 1.0
+    assert result.per_tag["year"].recall == 0.5
+    assert [r.id for r in result.worst] == ["a", "c", "d"]
+    assert result.case("d").predicted == ["year_min:1980"]
+
+
+def test_score_records_extractor_errors_and_passes_shown():
+    calls = []
+
+    def extract(message, shown):
+        calls.append((message, shown))
+        if message.endswith("b"):
+            raise RuntimeError("model crashed")
+        return {"feedback:85036:seen"} if shown else set()
+
+    cases = [_case("b", ["like:item:101264"], ["title"]),
+             _case("f", ["feedback:85036:seen"], ["feedback"], shown=["85036", "101264"])]
+    result = score(cases, extract)
+    assert calls[1] == ("message f", ["85036", "101264"])
+    assert result.errors == 1
+    assert result.case("b").error == "RuntimeError: model crashed" and not result.case("b").exact
+    assert result.case("f").exact
+    assert (result.overall.tp, result.overall.fp, result.overall.fn) == (1, 0, 1)
+    assert "RuntimeError" in format_report(result)
+
+
+def test_format_report_is_a_readable_table():
+    predictions = {"a": {"like:genre:sci-fi", "like:genre:horror"}, "b": set(), "c": set(), "d": set()}
+    text = format_report(score(SMALL, _from_table(predictions)))
+    lines = text.splitlines()
+    assert lines[0].startswith("extraction: 4 cases, exact 25.0%")
+    assert any(line.startswith("overall") for line in lines)
+    assert any(line.startswith("negation") for line in lines)
+    assert "missing: dislike:genre:horror" in text and "extra:   like:genre:horror" in text
+    assert "worst cases (3 of 3 not exact)" in text
+
+
+def test_real_file_scores_perfectly_against_itself(cases):
+    """The gold labels scored against themselves: a smoke test of the whole path on the real file."""
+    gold = {(c.message, tuple(c.shown)): set(c.expected) for c in cases}
+    result = score(cases, lambda message, shown: gold[(message, tuple(shown))])
+    assert result.f1 == 1.0 and result.exact_match == 1.0
+    assert set(result.per_tag) >= CATEGORIES
