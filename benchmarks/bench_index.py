@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from chatrec.catalog import Catalog, load_bundled_catalog, load_catalog, parse_mapping  # noqa: E402
-from chatrec.embeddings import SentenceTransformerEmbedder  # noqa: E402
+from chatrec.embeddings import HashEmbedder, SentenceTransformerEmbedder  # noqa: E402
 from chatrec.errors import CatalogError  # noqa: E402
 from chatrec.store import Filters, VectorIndex, make_client  # noqa: E402
 
@@ -83,12 +84,12 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def bench_catalog(label: str, catalog: Catalog, embedder, home: Path, n_queries: int, load_s: float) -> dict:
-    client = make_client(url=None, path=home / label)
+    client = make_client(url=None, path=home / f"{label}-{embedder.name}")
     index = VectorIndex(client, catalog, embedder)
     first = index.sync()
     again = index.sync()
     result = {
-        "catalog": label, "items": len(catalog), "load_seconds": round(load_s, 2),
+        "catalog": label, "embedder": embedder.name, "items": len(catalog), "load_seconds": round(load_s, 2),
         "first_sync": {"embedded": first.embedded, "seconds": round(first.seconds, 1),
                        "items_per_s": round(first.embedded / first.seconds, 1) if first.embedded else None},
         "unchanged_sync_seconds": round(again.seconds, 2), "unchanged_embedded": again.embedded,
@@ -114,11 +115,12 @@ def bench_catalog(label: str, catalog: Catalog, embedder, home: Path, n_queries:
 
 def print_result(r: dict) -> None:
     fs = r["first_sync"]
-    print(f"\n== {r['catalog']}: {r['items']} items (catalog load {r['load_seconds']} s)")
+    print(f"\n== {r['catalog']} ({r['embedder']}): {r['items']} items (catalog load {r['load_seconds']} s)")
     if fs["embedded"]:
         print(f"  first index: {fs['embedded']} embedded in {fs['seconds']} s = {fs['items_per_s']} items/s")
     else:
         print("  first index: reused an existing index (nothing embedded; no throughput measured)")
+    print(f"  load average now {os.getloadavg()[0]:.1f} (other processes share the 2 cores)")
     print(f"  re-index, nothing changed: {r['unchanged_sync_seconds']} s ({r['unchanged_embedded']} embedded)")
     for name, lat in r["query_top50"].items():
         print(f"  top-50 query [{name}]: p50 {lat['p50_ms']} ms, p95 {lat['p95_ms']} ms ({lat['results']} results)")
@@ -129,18 +131,23 @@ def main() -> int:
     parser.add_argument("--skip-wiki", action="store_true", help="only the bundled catalog")
     parser.add_argument("--home", type=Path, help="keep (and reuse) the indexes in this folder")
     parser.add_argument("--queries", type=int, default=200, help="queries per latency case")
+    parser.add_argument("--embedder", choices=["minilm", "hash"], default="minilm",
+                        help="hash: a 384-dim HashEmbedder, to time the Chroma side alone (no model throughput)")
+    parser.add_argument("--skip-bundled", action="store_true", help="only the Wikipedia catalog")
     args = parser.parse_args()
     tmp = tempfile.TemporaryDirectory(prefix="chatrec-bench-")
     home = args.home or Path(tmp.name)
     t0 = time.perf_counter()
-    embedder = SentenceTransformerEmbedder()
+    embedder = SentenceTransformerEmbedder() if args.embedder == "minilm" else HashEmbedder(dim=384)
     print(f"embedder {embedder.name} loaded in {time.perf_counter() - t0:.1f} s; "
-          f"{platform.processor() or platform.machine()}, python {platform.python_version()}")
+          f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.1f}, python {platform.python_version()}")
     results = []
-    t0 = time.perf_counter()
-    bundled = load_bundled_catalog()
-    results.append(bench_catalog("bundled", bundled, embedder, home, args.queries, time.perf_counter() - t0))
-    print_result(results[-1])
+    if not args.skip_bundled:
+        t0 = time.perf_counter()
+        bundled = load_bundled_catalog()
+        results.append(bench_catalog("bundled", bundled, embedder, home, args.queries, time.perf_counter() - t0))
+        print_result(results[-1])
     if not args.skip_wiki:
         if not WIKI_DIR.is_dir():
             print(f"\n{WIKI_DIR} not found: skipping the Wikipedia catalog")

@@ -1,0 +1,1 @@
+"""Collaborative signal: interaction loaders and the item-item co-occurrence model."""
