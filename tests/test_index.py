@@ -158,3 +158,42 @@ def test_two_catalogs_use_two_collections(tmp_path, catalog):
     a.sync()
     b.sync()
     assert a.name != b.name and (a.count(), b.count()) == (len(catalog), 3)
+
+
+FILTER_CASES = [
+    Filters(genres_any=("horror",)),
+    Filters(year_min=1990, year_max=2010),
+    Filters(genres_any=("sci-fi", "comedy"), genres_none=("horror",), year_min=1970),
+    Filters(person="Ridley Scott"),
+    Filters(genres_any=("war",)),
+]
+
+
+@pytest.mark.parametrize("overfetch", ["wide", "narrow"])
+@pytest.mark.parametrize("filters", FILTER_CASES, ids=lambda f: str(f.to_where()))
+def test_filtered_query_equals_chromas_where(index, monkeypatch, filters, overfetch):
+    """Filtering the over-fetch here (or falling back on Chroma) gives what Chroma's `where` gives."""
+    import chatrec.store
+
+    if overfetch == "narrow":  # force the fallback whenever the first k unfiltered do not all pass
+        monkeypatch.setattr(chatrec.store, "_OVERFETCH", 1)
+        monkeypatch.setattr(chatrec.store, "_MIN_OVERFETCH", 1)
+    for text in ("space adventure", "a scary night", "love story", "crime family"):
+        vector = index.embedder.embed([text])[0]
+        ours = index.query(vector, k=3, filters=filters, exclude=["79062"])
+        raw = index._collection.query(query_embeddings=vector.reshape(1, -1), n_results=4,
+                                      where=filters.to_where(), include=["distances"])
+        expected = [i for i in raw["ids"][0] if i != "79062"][:3]
+        assert [c.item_id for c in ours] == expected
+        assert all(c.vector.shape == (index.embedder.dim,) for c in ours)
+
+
+def test_filters_match_the_stored_metadata(catalog):
+    from chatrec.store import item_metadata
+
+    alien = next(i for i in catalog if i.title == "Alien")
+    meta = item_metadata(alien, "h")
+    assert Filters(genres_any=("Sci-Fi",), year_max=1979, person="Ridley Scott").matches(meta)
+    assert not Filters(genres_none=("horror",)).matches(meta)
+    assert not Filters(year_min=1980).matches(meta)
+    assert not Filters().matches(None)

@@ -25,7 +25,7 @@ GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "sci fi": ("sci-fi",), "scifi": ("sci-fi",), "science fiction": ("sci-fi",), "sf": ("sci-fi",),
     "syfy": ("sci-fi",), "sci fis": ("sci-fi",),
     "horror": ("horror",), "scary": ("horror",), "horrors": ("horror",), "slasher": ("horror",),
-    "slashers": ("horror",), "gore": ("horror",), "creepy": ("horror",), "frightening": ("horror",),
+    "slashers": ("horror",), "creepy": ("horror",), "frightening": ("horror",),
     "comedy": ("comedy",), "comedies": ("comedy",), "funny": ("comedy",), "comedic": ("comedy",),
     "hilarious": ("comedy",), "humor": ("comedy",), "humour": ("comedy",), "laugh": ("comedy",),
     "romcom": ("romance", "comedy"), "rom com": ("romance", "comedy"), "rom coms": ("romance", "comedy"),
@@ -39,7 +39,7 @@ GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "thriller": ("thriller",), "thrillers": ("thriller",), "suspense": ("thriller",),
     "suspenseful": ("thriller",), "psychological thriller": ("thriller",),
     "crime": ("crime",), "gangster": ("crime",), "gangsters": ("crime",), "mob": ("crime",),
-    "mafia": ("crime",), "heist": ("crime",), "heists": ("crime",), "detective": ("crime", "mystery"),
+    "mafia": ("crime",), "detective": ("crime", "mystery"),
     "mystery": ("mystery",), "mysteries": ("mystery",), "whodunit": ("mystery",), "whodunnit": ("mystery",),
     "fantasy": ("fantasy",), "fantasies": ("fantasy",),
     "family": ("family",), "kids": ("family",), "kid": ("family",), "children": ("family",),
@@ -87,8 +87,10 @@ _COMMON_WORDS = set(
     "something else actually instead maybe perhaps still already yet though although because since "
     "awesome amazing cool nice interesting boring exciting sweet wonderful perfect beautiful".split()
 )
+KEYWORD_PHRASES: set[str] = set()
+"""Theme phrases (filled by chatrec.dialogue.rules) that are read as keywords before titles."""
 _TITLE_CUES = {"like", "liked", "love", "loved", "seen", "saw", "watched", "watch", "enjoyed", "as", "than",
-               "hated", "hate", "dislike", "disliked", "about", "favorite", "favourite", "recommend",
+               "hated", "hate", "dislike", "disliked", "favorite", "favourite", "recommend",
                "recommended", "adore", "adored", "including", "especially"}
 
 
@@ -215,6 +217,10 @@ class Vocabulary:
         norm_tokens = [normalize(t[0]) for t in tokens]
         matches: list[TitleMatch] = []
         used = [False] * len(tokens)
+        for person in self.people_in(text):
+            for j, tok in enumerate(tokens):
+                if person.start <= tok[1] < person.end and " " in person.span:
+                    used[j] = True
         for size in range(min(self.max_title_tokens, len(tokens)), 0, -1):
             for i in range(0, len(tokens) - size + 1):
                 if any(used[i:i + size]):
@@ -224,9 +230,10 @@ class Vocabulary:
                     continue
                 ids = self.titles.get(phrase)
                 score = 100.0
-                if not ids and size >= 2 and len(phrase) >= 10:
-                    hit = process.extractOne(phrase, self._title_keys, scorer=fuzz.ratio, score_cutoff=91)
-                    if hit and abs(len(hit[0]) - len(phrase)) <= 3:
+                if not ids and ((size >= 2 and len(phrase) >= 10) or (size == 1 and len(phrase) >= 7)):
+                    cutoff = 91 if size >= 2 else 85
+                    hit = process.extractOne(phrase, self._title_keys, scorer=fuzz.ratio, score_cutoff=cutoff)
+                    if hit and abs(len(hit[0]) - len(phrase)) <= 3 and len(hit[0].split()) == size:
                         ids, score = self.titles[hit[0]], hit[1]
                 if not ids:
                     continue
@@ -241,29 +248,31 @@ class Vocabulary:
 
     def _plausible_title(self, text, toks, phrase, year, score) -> bool:
         """Whether a dictionary hit in free text is meant as a title (see `titles_in`)."""
-        if year is not None:
+        quoted = _is_quoted(text, toks[0][1], toks[-1][2])
+        if year is not None or quoted:
             return True
         words = phrase.split()
-        if score < 100:
-            return len(words) >= 2
-        if len(phrase) <= 2 and not _is_quoted(text, toks[0][1], toks[-1][2]):
+        if phrase.isdigit() or len(phrase) <= 2:
             return False
-        before = normalize(text[:toks[0][1]]).split()[-5:]
-        cue = any(w in _TITLE_CUES for w in before)
-        quoted = _is_quoted(text, toks[0][1], toks[-1][2])
+        bare = re.sub(r" (movies?|films?|flicks?|ones?)$", "", phrase)
+        if bare in self.genre_synonyms or bare in KEYWORD_PHRASES:
+            return toks[0][0][:1].isupper() and len(words) >= 2
+        before = normalize(text[:toks[0][1]]).split()
+        near_cue = any(w in _TITLE_CUES for w in before[-2:])
+        far_cue = any(w in _TITLE_CUES for w in before[-4:])
         small = {"a", "an", "the", "of", "and", "in", "on", "to", "for", "at", "with"}
         capitalised = all(t[0][:1].isupper() or t[0][:1].isdigit() or normalize(t[0]) in small for t in toks) \
             and any(t[0][:1].isupper() or t[0][:1].isdigit() for t in toks)
         first_in_sentence = toks[0][1] == 0 or text[:toks[0][1]].rstrip()[-1:] in {".", "!", "?", "\n"}
-        if quoted:
-            return True
+        if score < 100:
+            return len(words) >= 2 or near_cue
         if all(w in _COMMON_WORDS or len(w) <= 2 for w in words):
-            return capitalised and not first_in_sentence and (cue or len(words) >= 2)
+            return capitalised and not first_in_sentence and (near_cue or len(words) >= 2)
         if len(words) == 1:
-            return cue or (capitalised and not first_in_sentence)
-        if len(words) == 2:
-            return cue or capitalised
-        return True
+            return near_cue or (capitalised and (not first_in_sentence or len(phrase) >= 5))
+        if capitalised:
+            return True
+        return far_cue or len(words) >= 4
 
     # ---- people -------------------------------------------------------------------------
     def person(self, span: str, *, min_score: float = 88) -> str | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from chatrec.dialogue.grounding import Vocabulary, normalize
+from chatrec.dialogue.grounding import KEYWORD_PHRASES, Vocabulary, normalize
 from chatrec.dialogue.schema import Feedback, GroundedDelta, Preference
 
 RECENT_YEAR_MIN = 2015
@@ -23,26 +23,32 @@ _NEG = re.compile(
     r"cannot stand|no|not|don'?t|do not|doesn'?t|didn'?t|never|hate[sd]?|hating|dislike[sd]?|can'?t stand|cannot stand|"
     r"can'?t bear|avoid|without|nothing|none|isn'?t|aren'?t|won'?t|wouldn'?t|skip|sick of|tired of|"
     r"anything but|other than|except|not a fan|not into|rather not|stay away|nope|nah|detest|loathe|"
-    r"bored of|enough of|less|aversion|can'?t handle|cannot handle|scare[sd]? me|too much)\b", re.I)
+    r"bored of|enough of|less|aversion|can'?t handle|cannot handle|scare[sd]? me|too much|bores? me|boring|"
+    r"not for me|aren'?t for me|isn'?t for me|not my thing|not my cup of tea|please don'?t|no more|sick of|"
+    r"never liked|did not like|didn'?t like|hated|dislike)\b", re.I)
+_POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not for me|not my thing|scares? me|suck|sucks|"
+                          r"are the worst|is the worst|are overrated|is overrated|get on my nerves|annoy me|make me sick)\b", re.I)
+_INJECTION = re.compile(r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?|rules|schema|system)\b|"
+                        r"\b(system prompt|your prompt|reveal your|print your|you are now|act as|jailbreak)\b|^\s*(system|assistant)\s*:", re.I)
 _NEG_OVERRIDE = re.compile(
     r"\b(don'?t mind|do not mind|wouldn'?t mind|not bad|never get tired|can'?t get enough|no problem with|"
     r"not only|nothing beats|nothing better than|not opposed|never say no|no matter)\b", re.I)
 _POS = re.compile(r"\b(like[sd]?|love[sd]?|enjoy(ed|s)?|into|fan of|want|wanna|looking for|mood for|prefer|"
                   r"favou?rite|adore[sd]?|please|recommend|suggest|how about|what about|show me|give me|"
                   r"interested in|fond of|big on|craving|feel like|yes)\b", re.I)
-_CLAUSE_SPLIT = re.compile(r"(?:[.!?;\n]+|\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhereas\b|\byet\b|\bexcept\b)", re.I)
+_CLAUSE_SPLIT = re.compile(r"(?:[.!?;\n]+|(?<!anything )(?<!everything )(?<!all )\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhereas\b|\byet\b|\bexcept\b)", re.I)
 
 _MOODS: dict[str, str] = {
     "feel good": "feel-good", "feel-good": "feel-good", "feelgood": "feel-good", "uplifting": "uplifting",
     "heartwarming": "heartwarming", "heart warming": "heartwarming", "dark": "dark", "gritty": "gritty",
     "light hearted": "lighthearted", "lighthearted": "lighthearted", "light-hearted": "lighthearted",
     "mind bending": "mind-bending", "mind-bending": "mind-bending", "mindbending": "mind-bending",
-    "twist": "plot twist", "twists": "plot twist", "plot twist": "plot twist", "plot twists": "plot twist",
+    "twist": "twist ending", "twists": "twist ending", "plot twist": "twist ending", "plot twists": "twist ending", "twist ending": "twist ending",
     "thought provoking": "thought-provoking", "thought-provoking": "thought-provoking",
     "inspiring": "inspiring", "inspirational": "inspiring", "emotional": "emotional", "sad": "sad",
     "tearjerker": "tearjerker", "tear jerker": "tearjerker", "quirky": "quirky", "weird": "weird",
     "cult": "cult", "epic": "epic", "slow burn": "slow burn", "fast paced": "fast-paced",
-    "violent": "violent", "violence": "violent", "gory": "gory", "wholesome": "wholesome", "cheesy": "cheesy",
+    "violent": "violence", "violence": "violence", "gory": "gore", "gore": "gore", "wholesome": "wholesome", "cheesy": "cheesy",
     "campy": "campy", "cozy": "cozy", "witty": "witty", "clever": "clever", "intense": "intense",
     "atmospheric": "atmospheric", "relaxing": "relaxing", "silly": "silly", "cute": "cute",
     "superhero": "superhero", "superheroes": "superhero", "super hero": "superhero", "zombie": "zombie",
@@ -71,24 +77,27 @@ _MOODS: dict[str, str] = {
     "cop": "cop", "cops": "cop", "police": "police", "buddy cop": "buddy cop", "wedding": "wedding",
     "dance": "dance", "dancing": "dance", "singing": "singing", "band": "band", "jazz": "jazz",
     "rock and roll": "rock and roll", "true story": "true story", "based on a true story": "true story",
-    "surprise ending": "plot twist", "twist ending": "plot twist", "underdog": "underdog",
+    "surprise ending": "twist ending", "underdog": "underdog",
     "psychological": "psychological", "satire": "satire", "parody": "parody", "spoof": "parody",
     "slapstick": "slapstick", "raunchy": "raunchy", "stoner": "stoner", "disaster": "disaster",
-    "found footage": "found footage", "jump scares": "jump scare", "jump scare": "jump scare",
-    "gory ones": "gory", "blood": "gory", "bloody": "gory", "suspense": "suspense",
+    "found footage": "found footage", "jump scares": "jump scare", "jump scare": "jump scare", "heist movie": "heist",
+    "blood": "gore", "bloody": "gore", "suspense": "suspense",
 }
+KEYWORD_PHRASES.update(normalize(p) for p in _MOODS)
 _DECADE_WORDS = {"twenties": 1920, "thirties": 1930, "forties": 1940, "fifties": 1950, "sixties": 1960,
                  "seventies": 1970, "eighties": 1980, "nineties": 1990}
 _ORDINALS = {"first": 1, "1st": 1, "one": 1, "top": 1, "second": 2, "2nd": 2, "two": 2, "third": 3, "3rd": 3,
              "three": 3, "fourth": 4, "4th": 4, "four": 4, "fifth": 5, "5th": 5, "five": 5, "last": -1,
              "final": -1, "bottom": -1}
 _RESET_ALL = re.compile(r"\b(start over|start again|start from scratch|from scratch|reset|clear (everything|all|it all)|"
-                        r"forget (everything|all|it all|all (of )?that|what i said)|new search|wipe|clean slate)\b", re.I)
+                        r"forget (everything|all|it all|all (of )?that|what i said(?! about))|new search|wipe|clean slate|start fresh|"
+                        r"fresh start|clear (my|the) (preferences|likes|interests|profile|history)|from the top)\b", re.I)
 _FORGET = re.compile(r"\b(?:forget(?: about)?|never ?mind(?: about)?|scratch(?: the)?|drop(?: the)?|remove(?: the)?|"
                      r"no longer (?:want|into|interested in)|not into .{0,20} anymore|take back|ignore(?: the)?)\s+(?P<what>[^.,;!?]+)", re.I)
 _REPLACE = re.compile(r"\b(actually|instead|changed my mind|change of plans?|switch(?:ing)? to|now i want|"
                       r"i'?d rather|let'?s do|let'?s go with|on second thought|how about .{1,40} instead)\b", re.I)
 _SEEN = re.compile(r"\b(seen|saw|watched|already watched|have watched|seen it|seen that|seen them|watched it)\b", re.I)
+_NOT_SEEN = re.compile(r"\b(haven'?t|have not|never|not|didn'?t|did not|hasn'?t)\s+(yet\s+)?(seen|watched|saw)\b", re.I)
 _FEEDBACK_NEG = re.compile(r"\b(not that|not this|not the|no thanks|nah|nope|don'?t like|didn'?t like|hated|boring|"
                            r"pass on|skip|not for me|not interested|no to|don'?t want|meh|not feeling|looks bad|"
                            r"not really|doesn'?t appeal|not a fan)\b", re.I)
@@ -129,9 +138,12 @@ def _negative_before(clause: str, pos: int) -> bool:
     last_neg = negs[-1]
     if _NEG_OVERRIDE.search(head[max(0, last_neg.start() - 12):]):
         return False
-    # "I don't like horror and I love comedy": a positive cue after the negation resets it
-    later_pos = [m for m in _POS.finditer(head) if m.start() > last_neg.end()]
-    return not later_pos
+    # "I don't like horror and I love comedy": a positive cue after a separator resets the negation
+    tail = head[last_neg.end():]
+    for sep in re.finditer(r"\band\b|,|\bor\b|\bjust\b|\bonly\b|\binstead\b", tail):
+        if _POS.search(tail[sep.end():]) or re.search(r"\bjust\b|\bonly\b|\binstead\b", sep.group(0)):
+            return False
+    return True
 
 
 class RuleExtractor:
@@ -144,8 +156,8 @@ class RuleExtractor:
         shown = list(shown or [])
         delta = GroundedDelta()
         text = message.strip()
-        if not text:
-            return delta
+        if not text or _INJECTION.search(text):
+            return delta  # an instruction to the bot, not a statement of taste
         feedback = self._feedback(text, shown)
         delta.feedback = feedback
         feedback_ids = {f.item_id for f in feedback}
@@ -153,9 +165,7 @@ class RuleExtractor:
         delta.forget = forget
         delta.replace = bool(_REPLACE.search(text)) and not forget
         self._eras(text, delta)
-        inherited_negative = False
         for offset, clause in split_clauses(text):
-            clause_negative_cue = bool(_NEG.search(clause)) and not _NEG_OVERRIDE.search(clause)
             has_positive = bool(_POS.search(clause))
             for pref, pos in self._clause_prefs(clause, turn):
                 absolute = offset + pos
@@ -163,16 +173,13 @@ class RuleExtractor:
                     continue
                 if pref.kind == "item" and pref.value in feedback_ids:
                     continue
-                negative = _negative_before(clause, pos) or (inherited_negative and not has_positive and not clause_negative_cue)
+                negative = _negative_before(clause, pos) or (
+                    not has_positive and bool(_POSTFIX_NEG.search(clause[pos:])))
                 pref.positive = not negative
                 pref.hard = negative and pref.kind == "genre"
                 (delta.dislikes if negative else delta.likes).append(pref)
                 if pref.kind == "item":
                     delta.mentioned_items.append(pref.value)
-            if clause_negative_cue:
-                inherited_negative = not has_positive or _negative_before(clause, len(clause))
-            elif has_positive:
-                inherited_negative = False
         delta.likes = _unique(delta.likes)
         dislike_keys = {p.key for p in delta.dislikes}
         delta.likes = [p for p in delta.likes if p.key not in dislike_keys]
@@ -241,10 +248,16 @@ class RuleExtractor:
         for word, decade in _DECADE_WORDS.items():
             if re.search(rf"\b{word}\b", low):
                 _set_range(delta, decade, decade + 9)
-        for match in re.finditer(r"\b(before|older than|pre|prior to|earlier than|until|up to)[ -](\d{4})\b", low):
+        for match in re.finditer(r"(?<!nothing )(?<!no movies )\b(before|older than|pre|prior to|earlier than|until|up to)[ -](\d{4})\b", low):
             delta.year_max = int(match.group(2)) - (1 if match.group(1) in {"before", "pre", "prior to", "earlier than", "older than"} else 0)
+        for match in re.finditer(r"\b(nothing|no movies?|none) (older than|before|earlier than) (\d{4})\b", low):
+            delta.year_min = int(match.group(3))
+        for match in re.finditer(r"\b(\d{4}) (or|and) (later|newer|after|up|onwards?)\b", low):
+            delta.year_min = int(match.group(1))
         for match in re.finditer(r"\b(after|since|newer than|post|from|later than|starting)[ -](\d{4})\b", low):
             year = int(match.group(2))
+            if re.search(rf"\b(nothing|none|no movies?) (older than|before|earlier than) {year}", low):
+                continue
             if match.group(1) == "from" and not re.search(rf"from {year}\s*(on|onwards|onward|and later|or later|\+)", low):
                 _set_range(delta, year, year)
             else:
@@ -257,14 +270,15 @@ class RuleExtractor:
             delta.year_min = RECENT_YEAR_MIN
         if re.search(r"\b(black and white|black & white|b&w|b/w|silent films?|silent movies?)\b", low):
             delta.year_max = BLACK_AND_WHITE_YEAR_MAX
-        elif re.search(r"\b(old|older|oldies|vintage|golden age|old school|old-school|classic old)\b", low) and not re.search(
-                r"\b(years? old|not (too )?old|old enough|too old)\b", low):
+        elif delta.year_max is None and re.search(r"\b(old|older|oldies|vintage|golden age|old school|old-school|classic old)\b", low) and not re.search(
+                r"\b(years? old|not (too )?old|old enough|too old|older than \d{4})\b", low):
             delta.year_max = OLD_YEAR_MAX
 
     # ---- forget / reset --------------------------------------------------------------------
     def _forget(self, text: str) -> tuple[list[tuple[str, str]], list[_Span]]:
-        if _RESET_ALL.search(text):
-            return [("all", "all")], [_Span(0, len(text))]
+        reset = _RESET_ALL.search(text)
+        if reset:
+            return [("all", "all")], [_Span(reset.start(), reset.end())]
         forget: list[tuple[str, str]] = []
         spans: list[_Span] = []
         for match in _FORGET.finditer(text):
@@ -318,15 +332,30 @@ class RuleExtractor:
             targets = [shown[0]]
         if not targets:
             return []
-        if _SEEN.search(low):
-            kind = "seen"
-        elif _FEEDBACK_NEG.search(low):
-            kind = "disliked"
-        elif _FEEDBACK_POS.search(low) or _POS.search(low):
-            kind = "liked"
-        else:
-            return []
-        return [Feedback(item_id=t, kind=kind) for t in dict.fromkeys(targets)]
+        clauses = [c for _, c in split_clauses(text)] if len(targets) > 1 else [text]
+        out: dict[str, str] = {}
+        for clause in clauses:
+            clause_targets = self._feedback(clause, shown) if len(clauses) > 1 else targets
+            if len(clauses) > 1:
+                for fb in clause_targets:
+                    out.setdefault(fb.item_id, fb.kind)
+                continue
+            kind = _feedback_kind(clause.lower())
+            if kind is None:
+                return []
+            for t in targets:
+                out.setdefault(t, kind)
+        return [Feedback(item_id=t, kind=k) for t, k in out.items()]
+
+
+def _feedback_kind(low: str) -> str | None:
+    if _SEEN.search(low) and not _NOT_SEEN.search(low):
+        return "seen"
+    if _FEEDBACK_NEG.search(low) and not _NOT_SEEN.search(low):
+        return "disliked"
+    if _FEEDBACK_POS.search(low) or _POS.search(low):
+        return "liked"
+    return None
 
 
 def _set_range(delta: GroundedDelta, lo: int, hi: int) -> None:
