@@ -183,8 +183,12 @@ def test_filtered_query_equals_chromas_where(index, monkeypatch, filters, overfe
         ours = index.query(vector, k=3, filters=filters, exclude=["79062"])
         raw = index._collection.query(query_embeddings=vector.reshape(1, -1), n_results=4,
                                       where=filters.to_where(), include=["distances"])
-        expected = [i for i in raw["ids"][0] if i != "79062"][:3]
-        assert [c.item_id for c in ours] == expected
+        expected = [1 - d for i, d in zip(*raw["ids"], *raw["distances"]) if i != "79062"][:3]
+        # the same similarities (ties between equally distant items may come in either order) ...
+        np.testing.assert_allclose([c.similarity for c in ours], expected, atol=1e-5)
+        # ... and every item passes the filter
+        assert all(filters.matches(index._metadata_of(c.item_id)) for c in ours)
+        assert "79062" not in {c.item_id for c in ours}
         assert all(c.vector.shape == (index.embedder.dim,) for c in ours)
 
 

@@ -1,0 +1,217 @@
+"""The dialogue manager through its public API: state, ranking, feedback, sessions, LLM paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chatrec.dialogue.schema import InterestDelta
+from chatrec.errors import InputError, LLMUnavailable
+from chatrec.testing import ScriptedLLM
+from chatrec.testing.bots import make_bot
+
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "movies_300.jsonl"
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    return tmp_path_factory.mktemp("dialogue-home")
+
+
+@pytest.fixture(scope="module")
+def bot(home):
+    """One rules-only bot (HashEmbedder, shared Chroma folder) for the module; tests use their own sessions."""
+    return make_bot(catalog=FIXTURE, home=home)
+
+
+def genres_of(reply):
+    return [set(r.genres) for r in reply.recommendations]
+
+
+def test_like_genre_gives_picks_of_that_genre(bot):
+    reply = bot.chat("I like sci-fi movies", session="like-genre")
+    assert "sci-fi" in reply.interests.likes
+    assert len(reply.recommendations) == 5
+    assert all("sci-fi" in g for g in genres_of(reply))
+    assert all(r.explanation for r in reply.recommendations)
+
+
+def test_dislike_removes_genre_and_keeps_likes(bot):
+    bot.chat("I like sci-fi movies", session="no-horror")
+    reply = bot.chat("no horror please", session="no-horror")
+    assert "horror" in reply.interests.dislikes and "sci-fi" in reply.interests.likes
+    assert not any("horror" in g for g in genres_of(reply))
+    assert all("sci-fi" in g for g in genres_of(reply))
+
+
+def test_reversal_replaces_likes(bot):
+    bot.chat("I like sci-fi movies", session="reversal")
+    reply = bot.chat("actually, westerns now", session="reversal")
+    assert "western" in reply.interests.likes and "sci-fi" not in reply.interests.likes
+    assert all("western" in g for g in genres_of(reply))
+
+
+def test_shown_items_are_not_recommended_again(bot):
+    first = bot.chat("I like comedies", session="no-repeat")
+    second = bot.chat("more comedies please", session="no-repeat")
+    assert not {r.item_id for r in first.recommendations} & {r.item_id for r in second.recommendations}
+
+
+def test_like_title_ranks_similar_items_and_excludes_the_title(bot):
+    reply = bot.chat("something like The Matrix (1999)", session="like-title")
+    ids = [r.item_id for r in reply.recommendations]
+    matrix = next(i for i in bot.catalog if i.title == "The Matrix")
+    assert matrix.id not in ids
+    assert any(p.kind == "item" and p.value == matrix.id for p in reply.interests.liked)
+
+
+def test_feedback_buttons_update_state_and_ranking(bot):
+    reply = bot.chat("I like action movies", session="buttons")
+    disliked = reply.recommendations[0].item_id
+    liked = reply.recommendations[1].item_id
+    summary = bot.feedback("buttons", disliked, "disliked")
+    assert disliked in summary.rejected
+    bot.feedback("buttons", liked, "liked")
+    seen = reply.recommendations[2].item_id
+    assert seen in bot.feedback("buttons", seen, "seen").seen
+    later = bot.chat("more action", session="buttons")
+    assert {disliked, liked, seen}.isdisjoint(r.item_id for r in later.recommendations)
+    assert bot.catalog[liked].label in later.interests.likes
+
+
+def test_feedback_in_text_refers_to_shown_picks(bot):
+    reply = bot.chat("I like dramas", session="text-feedback")
+    second = reply.recommendations[1].item_id
+    after = bot.chat("the second one looks good", session="text-feedback")
+    assert bot.catalog[second].label in after.interests.likes
+
+
+def test_bad_feedback_values_are_clear_errors(bot):
+    with pytest.raises(InputError, match="liked, disliked, seen"):
+        bot.feedback("s", bot.catalog.ids[0], "love")
+    with pytest.raises(InputError, match="unknown item id"):
+        bot.feedback("s", "no-such-id", "liked")
+
+
+def test_cold_start_asks_a_question_and_shows_diverse_picks(bot):
+    reply = bot.chat("hi", session="cold")
+    assert reply.asks_question
+    assert len(reply.recommendations) == 5
+    leads = {r.genres[0] for r in reply.recommendations if r.genres}
+    assert len(leads) >= 4
+
+
+def test_empty_message_changes_nothing(bot):
+    bot.chat("I like comedies", session="empty")
+    before = bot.state("empty")
+    reply = bot.chat("   \n\t ", session="empty")
+    assert reply.notices and reply.asks_question
+    assert bot.state("empty") == before
+
+
+def test_huge_message_is_truncated_with_notice(bot):
+    reply = bot.chat("I like horror movies. " + "x" * 100_000, session="huge")
+    assert any("characters long" in n for n in reply.notices)
+    assert "horror" in reply.interests.likes
+
+
+@pytest.mark.parametrize("session", ["", "a b", "x" * 200, None, "../etc", 42])
+def test_invalid_session_ids_are_rejected(bot, session):
+    with pytest.raises(InputError, match="invalid session id"):
+        bot.chat("hello", session=session)
+
+
+def test_sessions_are_isolated_and_forgettable(bot):
+    bot.chat("I like westerns", session="iso-a")
+    bot.chat("I like documentaries", session="iso-b")
+    assert bot.interests("iso-a").likes == ["western"]
+    assert bot.interests("iso-b").likes == ["documentary"]
+    bot.forget("iso-a")
+    assert bot.interests("iso-a").likes == []
+    assert bot.sessions.transcript("iso-a") == []
+    assert bot.interests("iso-b").likes == ["documentary"]
+
+
+def test_state_survives_a_restart(tmp_path, home):
+    db = tmp_path / "sessions.db"
+    first = make_bot(catalog=FIXTURE, home=home, sessions=str(db))
+    first.chat("I like sci-fi but no horror", session="persist")
+    first.close()
+    second = make_bot(catalog=FIXTURE, home=home, sessions=str(db))
+    assert second.interests("persist").likes == ["sci-fi"]
+    assert second.interests("persist").dislikes == ["horror"]
+    assert second.index_report.embedded == 0  # the index is incremental: nothing to embed again
+
+
+def test_recorded_assistant_turn_marks_movies_mentioned(bot):
+    bot.record_assistant_turn("assistant", "Have you seen The Matrix (1999)?")
+    matrix = next(i for i in bot.catalog if i.title == "The Matrix")
+    assert matrix.id in bot.state("assistant").mentioned
+    reply = bot.chat("I like sci-fi action", session="assistant")
+    assert matrix.id not in [r.item_id for r in reply.recommendations]
+
+
+def test_stream_shows_picks_before_explanations(bot):
+    events = list(bot.stream("I like crime movies", session="stream"))
+    assert events[0].kind == "recommendations"
+    assert all(r.explanation == "" for r in events[0].reply.recommendations)
+    assert events[-1].kind == "done"
+    assert all(r.explanation for r in events[-1].reply.recommendations)
+
+
+# ---- with a scripted LLM -------------------------------------------------------------------
+
+
+def scripted_bot(home, *replies, strict=True):
+    llm = ScriptedLLM(replies, strict=strict)
+    return make_bot(catalog=FIXTURE, home=home, llm=llm, explain=False), llm
+
+
+def test_llm_proposal_is_grounded_and_invented_titles_are_dropped(home):
+    proposal = InterestDelta(liked_titles=["Inception", "Inception 7: The Return"], liked_genres=["science fiction"])
+    bot, llm = scripted_bot(home, proposal)
+    reply = bot.chat("something like Inception, I love science fiction", session="grounded")
+    liked = {(p.kind, p.label) for p in reply.interests.liked}
+    assert ("genre", "sci-fi") in liked
+    assert any(kind == "item" and label.startswith("Inception") for kind, label in liked)
+    assert not any("Return" in label for _, label in liked)
+    assert llm.calls and llm.calls[0].json_schema["title"] == "InterestDelta"
+
+
+def test_llm_wrong_field_and_polarity_is_corrected_by_grounding(home):
+    # the small model puts a genre among titles and as a like; the message says "no horror"
+    bot, _ = scripted_bot(home, InterestDelta(liked_titles=["horror"]))
+    reply = bot.chat("no horror please", session="polarity")
+    assert reply.interests.dislikes == ["horror"] and reply.interests.likes == []
+
+
+def test_llm_failure_falls_back_on_rules_with_a_notice(home):
+    bot, _ = scripted_bot(home, LLMUnavailable("server down"))
+    reply = bot.chat("I like westerns", session="fallback")
+    assert "western" in reply.interests.likes
+    assert any("simple rules" in n for n in reply.notices)
+
+
+def test_invalid_llm_json_is_repaired_once_then_falls_back(home):
+    bot, llm = scripted_bot(home, "not json at all", '{"liked_genres": 5}', strict=False)
+    reply = bot.chat("I like musicals", session="repair")
+    assert "musical" in reply.interests.likes
+    assert len(llm.calls) == 2 and llm.stats.repairs == 1 and llm.stats.failures == 1
+
+
+def test_explanations_are_checked_and_replaced_when_ungrounded(home):
+    llm = ScriptedLLM([InterestDelta(liked_genres=["western"])])
+    bot = make_bot(catalog=FIXTURE, home=home, llm=llm, explain=True, top_k=2)
+    llm.enqueue("A gripping western starring Tom Cruise, released in 1850.", "A western you will enjoy.")
+    reply = bot.chat("I like westerns", session="explain")
+    first, second = reply.recommendations
+    assert first.explanation_source == "template" and "Tom Cruise" not in first.explanation
+    assert second.explanation_source == "llm" and second.explanation == "A western you will enjoy."
+    assert bot.explainer.rejected == 1
+
+
+def test_scripted_llm_running_out_fails_loudly(home):
+    bot, _ = scripted_bot(home)
+    with pytest.raises(AssertionError, match="ran out of replies"):
+        bot.chat("I like westerns", session="exhausted")
