@@ -178,9 +178,20 @@ def format_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, max_wi
 
 # ---------------------------------------------------------------- the table and main
 
+def _lazy(module: str, name: str) -> Callable:
+    """A configure/run function imported only when its subcommand is used."""
+    def call(*args, **kwargs):
+        import importlib
+
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+    return call
+
+
 COMMANDS: list[Command] = [
     Command("index", "embed a catalog into the vector index (incremental)", configure_index, run_index),
     Command("search", "search the indexed catalog by meaning", configure_search, run_search),
+    Command("chat", "chat with the recommender in the terminal",
+            _lazy("chatrec.terminal", "configure_chat"), _lazy("chatrec.terminal", "run_chat")),
 ]
 
 
