@@ -177,11 +177,14 @@ class Recommender:
         pool = self.candidates(state, vector)
         if not pool:
             return []
-        scored = [self._score(state, vector, c) for c in pool.values() if c.item_id in self.catalog]
+        item_prefs = [p.value for p in state.prefs if p.kind == "item"]
+        item_vectors = self.index.vectors(item_prefs)
+        scored = [self._score(state, vector, c, item_vectors) for c in pool.values() if c.item_id in self.catalog]
         scored.sort(key=lambda s: -s.score)
         return mmr(scored[: max(k * 8, 40)], k=k, lam=self.weights.mmr_lambda)
 
-    def _score(self, state: InterestState, vector: np.ndarray, cand: Candidate) -> Scored:
+    def _score(self, state: InterestState, vector: np.ndarray, cand: Candidate,
+               vecs: dict[str, np.ndarray]) -> Scored:
         w = self.weights
         item = self.catalog[cand.item_id]
         parts: dict[str, float] = {"similarity": w.similarity * cand.similarity}
@@ -200,7 +203,6 @@ class Recommender:
             matched += [p.label for p in hit_people]
         liked_items = state.likes("item")
         if liked_items:
-            vecs = self.index.vectors([p.value for p in liked_items])
             sims = [(float(vecs[p.value] @ cand.vector) * p.weight, p) for p in liked_items if p.value in vecs]
             if sims:
                 best, pref = max(sims, key=lambda s: s[0])
@@ -232,7 +234,6 @@ class Recommender:
                 penalty += 0.5 * p.weight
         disliked_items = state.dislikes("item")
         if disliked_items:
-            vecs = self.index.vectors([p.value for p in disliked_items])
             sims = [float(vecs[p.value] @ cand.vector) for p in disliked_items if p.value in vecs]
             if sims:
                 penalty += max(0.0, max(sims) - 0.5)

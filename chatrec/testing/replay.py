@@ -89,6 +89,10 @@ class Expect(_Strict):
     none_have_genre: str | None = None
     any_has_genre: str | None = None
     rank_of: list[RankOf] = Field(default_factory=list)
+    all_in_years: tuple[int, int] | None = None
+    """Every pick's year is within [first, last], e.g. `[1980, 1989]`."""
+    genres_at_least: int | None = Field(default=None, ge=1)
+    """The picks together span at least this many genres (a diverse list)."""
     explanations_grounded: bool | None = None
     """Every pick's explanation passes chatrec's explanation checker."""
     explanation_mentions: str | None = None
@@ -143,6 +147,8 @@ class Script(_Strict):
     """The shipped co-mention model (its ids match the bundled movies and catalogs cut from them)."""
     explain: bool = True
     top_k: int | None = Field(default=None, ge=1, le=50)
+    xfail: str | None = None
+    """A known bug this conversation shows: pytest marks it xfail (strict), the CLI reports it apart."""
     turns: list[Turn] = Field(min_length=1)
 
     path: Path | None = Field(default=None, exclude=True)
@@ -605,6 +611,17 @@ class _Conversation:
             ok = rank is not None and rank <= rank_of.at_most
             why = f"not in {top}" if rank is None else f"it is pick #{rank}"
             add(Check(n, f"rank_of {rank_of.title!r} at_most {rank_of.at_most}", ok, "" if ok else why))
+        if expect.all_in_years is not None:
+            low, high = expect.all_in_years
+            odd = [f"#{i} {r.label}" for i, r in enumerate(picks, 1) if r.year is None or not low <= r.year <= high]
+            ok = bool(picks) and not odd
+            add(Check(n, f"all_in_years {low}-{high}", ok,
+                      "" if ok else ("there are no picks" if not picks else "outside: " + "; ".join(odd))))
+        if expect.genres_at_least is not None:
+            genres = sorted({_norm(g) for r in picks for g in r.genres})
+            ok = len(genres) >= expect.genres_at_least
+            add(Check(n, f"genres_at_least {expect.genres_at_least}", ok,
+                      "" if ok else f"the picks span {len(genres)}: {', '.join(genres) or '(none)'}"))
         if reply is None:
             return
         if expect.asks_question is not None:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported, here or anywhere
 
 import gradio as gr  # noqa: E402
+from pydantic import BaseModel  # noqa: E402
 
 from chatrec.dialogue.explain import template_explanation  # noqa: E402
 from chatrec.dialogue.schema import InterestSummary, Recommendation  # noqa: E402
@@ -130,6 +131,12 @@ def chat_message(role: str, text: str) -> dict:
     return {"role": role, "content": message_html(text)}
 
 
+def reply_text(reply) -> str:
+    """The bot's answer for the chat: its text, the numbered picks and any notices."""
+    lines = [reply.text] + [f"{i}. {r.label}" for i, r in enumerate(reply.recommendations, 1)]
+    return "\n".join(lines + [f"ℹ️ {notice}" for notice in reply.notices])
+
+
 class ChatPage:
     """The handlers behind the page; each returns (or yields) a `View`, and never raises."""
 
@@ -192,26 +199,21 @@ class ChatPage:
         """One chat turn, streamed: the user's message, then the picks, then each explanation."""
         page = page or Page()
         history = list(history or [])
+        summary = self._safe_interests(page)
         if not (message or "").strip():
-            yield View(page, history, self._safe_interests(page), self._status(self._safe_interests(page), page.cards))
+            yield View(page, history, summary, self._status(summary, page.cards))
             return
         history.append(chat_message("user", message))
-        yield View(page, history, self._safe_interests(page), "Thinking…", clear_input=True)
+        yield View(page, list(history), summary, "Thinking…", clear_input=True)
         events = self.bot.stream(message, session=page.session)
+        answered = False
         try:
             for event in events:
                 reply = event.reply
-                if event.kind == "recommendations" or (event.kind == "done" and event.index is None):
-                    text = reply.text
-                    if reply.recommendations:
-                        text += "\n" + "\n".join(f"{i}. {r.label}" for i, r in enumerate(reply.recommendations, 1))
-                    text += "".join(f"\nℹ️ {notice}" for notice in reply.notices)
-                    if history and history[-1]["role"] == "assistant" and event.kind == "done" and reply.recommendations:
-                        history[-1] = chat_message("assistant", text)
-                    elif event.kind == "recommendations" or not reply.recommendations:
-                        history.append(chat_message("assistant", text))
-                if reply.recommendations or event.kind == "done":
-                    page.cards = reply.recommendations if reply.recommendations else page.cards
+                if not answered:
+                    history.append(chat_message("assistant", reply_text(reply)))
+                    answered = True
+                page.cards = list(reply.recommendations)
                 yield View(page, list(history), reply.interests, self._status(reply.interests, page.cards))
         except Exception as exc:  # noqa: BLE001 - shown to the user, logged
             yield self._fail(page, history, exc)
@@ -223,7 +225,7 @@ class ChatPage:
         page = page or Page()
         history = list(history or [])
         if slot >= len(page.cards):
-            return View(page, history, self._safe_interests(page), self._status(self._safe_interests(page), page.cards))
+            return self._unchanged(page, history)
         rec = page.cards[slot]
         try:
             summary = self.bot.feedback(page.session, rec.item_id, kind)
@@ -238,7 +240,7 @@ class ChatPage:
         page = page or Page()
         history = list(history or [])
         if not label:
-            return View(page, history, self._safe_interests(page), self._status(self._safe_interests(page), page.cards))
+            return self._unchanged(page, history)
         try:
             summary = self.bot.remove_interest(page.session, label)
             page.cards = self.ranking(page.session)
@@ -256,6 +258,10 @@ class ChatPage:
             return self._fail(page, [], exc)
         return self.start(Page(session=page.session))
 
+    def _unchanged(self, page: Page, history: list[dict]) -> View:
+        summary = self._safe_interests(page)
+        return View(page, history, summary, self._status(summary, page.cards))
+
     def _safe_interests(self, page: Page) -> InterestSummary:
         try:
             return self.bot.interests(page.session)
@@ -266,8 +272,9 @@ class ChatPage:
 # ---------------------------------------------------------------- gradio wiring
 
 CSS = """
-.rec-card { border: 1px solid var(--border-color-primary); border-radius: 10px; padding: 10px 12px;
-            overflow-wrap: anywhere; word-break: break-word; max-width: 100%; overflow: hidden; }
+.card-slot { border: 1px solid var(--border-color-primary); border-radius: 10px; padding: 10px 12px !important;
+             gap: 6px !important; background: var(--block-background-fill); }
+.rec-card { overflow-wrap: anywhere; word-break: break-word; max-width: 100%; overflow: hidden; }
 .rec-title { margin: 0 0 4px 0; font-size: 1.05em; }
 .rec-rank, .rec-year { color: var(--body-text-color-subdued); font-weight: normal; }
 .chip { display: inline-block; border-radius: 999px; padding: 1px 9px; margin: 2px 4px 2px 0;
@@ -287,7 +294,6 @@ CSS = """
 .interest-kind { display: inline-block; min-width: 6.5em; font-weight: 600; font-size: 0.9em; }
 .interest-empty { color: var(--body-text-color-subdued); margin: 2px 0; }
 .picks-status { font-weight: 600; margin: 4px 0; overflow-wrap: anywhere; }
-.card-slot { gap: 4px !important; }
 .card-buttons button { min-width: 0 !important; }
 """
 
@@ -322,18 +328,18 @@ def build_app(bot: "ChatRec") -> gr.Blocks:
                 gr.Markdown("### Your interests")
                 panel = gr.HTML(interests_html(InterestSummary()), elem_id="interests")
                 with gr.Row():
-                    remove_choice = gr.Dropdown(choices=[], value=None, show_label=False, scale=3,
+                    remove_choice = gr.Dropdown(choices=[], value=None, show_label=False, scale=3, container=False,
                                                 elem_id="remove-choice", allow_custom_value=False)
-                    remove_button = gr.Button("Remove", elem_id="remove", size="sm", scale=1, min_width=80)
+                    remove_button = gr.Button("Remove interest", elem_id="remove", size="sm", scale=1, min_width=120)
                 status = gr.HTML("", elem_id="picks-status")
                 slot_boxes, slot_cards, slot_buttons = [], [], []
                 for i in range(slots):
                     with gr.Column(visible=False, elem_id=f"slot-{i}", elem_classes=["card-slot"]) as box:
                         card = gr.HTML("", elem_id=f"card-{i}")
                         with gr.Row(elem_classes=["card-buttons"]):
-                            buttons = [gr.Button("👍", elem_id=f"like-{i}", size="sm", min_width=40),
-                                       gr.Button("👎", elem_id=f"dislike-{i}", size="sm", min_width=40),
-                                       gr.Button("seen it", elem_id=f"seen-{i}", size="sm", min_width=60)]
+                            buttons = [gr.Button("👍 Like", elem_id=f"like-{i}", size="sm", min_width=60),
+                                       gr.Button("👎 Not for me", elem_id=f"dislike-{i}", size="sm", min_width=60),
+                                       gr.Button("Seen it", elem_id=f"seen-{i}", size="sm", min_width=60)]
                     slot_boxes.append(box)
                     slot_cards.append(card)
                     slot_buttons.append(buttons)
@@ -382,24 +388,32 @@ def build_app(bot: "ChatRec") -> gr.Blocks:
 
 # ---------------------------------------------------------------- HTTP: JSON API + page
 
+class ChatIn(BaseModel):
+    """`POST /api/chat` body."""
+
+    session: str
+    message: str
+
+
+class FeedbackIn(BaseModel):
+    """`POST /api/feedback` body; `kind` is liked, disliked or seen."""
+
+    session: str
+    item_id: str
+    kind: str
+
+
+class ForgetIn(BaseModel):
+    """`POST /api/forget` body."""
+
+    session: str
+
+
 def create_server_app(bot: "ChatRec") -> "FastAPI":
     """One FastAPI app: `POST /api/chat`, `/api/feedback`, `/api/forget`, `GET /api/health`, and the page at `/`."""
     from fastapi import FastAPI
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse
-    from pydantic import BaseModel
-
-    class ChatIn(BaseModel):
-        session: str
-        message: str
-
-    class FeedbackIn(BaseModel):
-        session: str
-        item_id: str
-        kind: str
-
-    class ForgetIn(BaseModel):
-        session: str
 
     app = FastAPI(title="chatrec", docs_url=None, redoc_url=None, openapi_url=None)
 
