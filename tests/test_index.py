@@ -169,7 +169,7 @@ FILTER_CASES = [
 ]
 
 
-@pytest.mark.parametrize("overfetch", ["wide", "narrow"])
+@pytest.mark.parametrize("overfetch", ["wide", "narrow", "chroma-where"])
 @pytest.mark.parametrize("filters", FILTER_CASES, ids=lambda f: str(f.to_where()))
 def test_filtered_query_equals_chromas_where(index, monkeypatch, filters, overfetch):
     """Filtering the over-fetch here (or falling back on Chroma) gives what Chroma's `where` gives."""
@@ -178,6 +178,8 @@ def test_filtered_query_equals_chromas_where(index, monkeypatch, filters, overfe
     if overfetch == "narrow":  # force the fallback whenever the first k unfiltered do not all pass
         monkeypatch.setattr(chatrec.store, "_OVERFETCH", 1)
         monkeypatch.setattr(chatrec.store, "_MIN_OVERFETCH", 1)
+    if overfetch == "chroma-where":  # every filter counts as narrow: Chroma's own pre-filter answers
+        monkeypatch.setattr(chatrec.store, "_MAX_OVERFETCH", 0)
     for text in ("space adventure", "a scary night", "love story", "crime family"):
         vector = index.embedder.embed([text])[0]
         ours = index.query(vector, k=3, filters=filters, exclude=["79062"])

@@ -10,11 +10,12 @@ after the longest common prefix, so a fixed system prompt + few-shot block is ev
 long as the same prompt family is called in a row. With `prompt_cache_mb > 0` a `LlamaRAMCache`
 also keeps the states of earlier prompts, which helps when prompt families alternate
 (extraction, then explanation). Prompt evaluation itself cannot be interrupted: the timeout is
-checked between generated tokens.
+checked between generated tokens. A stream holds the model until it is consumed or closed.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import threading
 import time
@@ -50,6 +51,9 @@ def shared_model(path: Path, *, threads: int, n_ctx: int = DEFAULT_N_CTX, prompt
         model = _MODELS.get(key)
         if model is None:
             model = _load(path, threads=threads, n_ctx=n_ctx, prompt_cache_mb=prompt_cache_mb)
+            if not _MODELS:
+                # free models before interpreter teardown, when llama_cpp's own __del__ can no longer run
+                atexit.register(unload_all)
             _MODELS[key] = model
         return model
 
@@ -58,8 +62,9 @@ def unload_all() -> None:
     """Drop every shared model (tests and benchmarks; sessions never need this)."""
     with _MODELS_LOCK:
         for model in _MODELS.values():
-            with model.lock:
+            if model.lock.acquire(timeout=5):  # a call still running keeps its model
                 model.llama.close()
+                model.lock.release()
         _MODELS.clear()
 
 

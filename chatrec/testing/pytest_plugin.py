@@ -48,7 +48,8 @@ class ConversationFailed(Exception):
 class ConversationFile(pytest.File):
     def collect(self):
         header = _peek(self.path)
-        item = ConversationItem.from_parent(self, name=str(header.get("name") or self.path.stem))
+        item = ConversationItem.from_parent(self, name=self.path.stem)
+        item.title = str(header.get("name") or self.path.stem)
         llm = self.config.getoption("--replay-llm") or str(header.get("llm", "none"))
         item.add_marker("conversation")
         if llm not in ("none", "scripted"):
@@ -80,7 +81,8 @@ class ConversationItem(pytest.Item):
         if _BOTS is None:
             import os
 
-            home = os.environ.get("CHATREC_HOME") or self.config.cache.mkdir("chatrec-home")
+            cache = getattr(self.config, "cache", None)  # None under -p no:cacheprovider
+            home = os.environ.get("CHATREC_HOME") or (cache.mkdir("chatrec-home") if cache else None)
             _BOTS = BotCache(llm_home=home)
         try:
             result = replay(script, llm=mode, bots=_BOTS)
@@ -97,4 +99,4 @@ class ConversationItem(pytest.Item):
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self):
-        return self.path, 0, f"conversation: {self.name}"
+        return self.path, 0, f"conversation: {getattr(self, 'title', self.name)}"

@@ -30,6 +30,7 @@ import difflib
 import json
 import re
 import sys
+import tempfile
 import types
 import uuid
 from dataclasses import dataclass, field
@@ -250,7 +251,8 @@ def _describe(error: dict, lines: dict[tuple, int], where: str) -> str:
         close = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
         hint = f"; did you mean {close[0]!r}?" if close else f"; valid: {', '.join(valid)}"
         return f"{place}: {turn}unknown {noun} {key!r}{hint}"
-    field_name = ".".join(str(p) for p in loc if not isinstance(p, int) and p != "turns")
+    inside = loc[2:] if len(loc) >= 2 and loc[0] == "turns" and isinstance(loc[1], int) else loc
+    field_name = ".".join(str(p) for p in inside if not isinstance(p, int))
     msg = msg.removeprefix("Value error, ")
     if kind == "missing":
         return f"{place}: {turn}missing {field_name!r}"
@@ -334,14 +336,18 @@ class BotCache:
     def __init__(self, *, llm_home: str | Path | None = None):
         self.llm_home = llm_home
         self._bots: dict[tuple, Any] = {}
+        self._index_homes: dict[tuple, Path] = {}
 
     def get(self, script: Script, mode: str, *, record: bool = False) -> Any:
         catalog = script.catalog_path()
-        key = (str(catalog.resolve()) if catalog else "bundled", script.embedder, script.collab,
-               _mode_kind(mode), record)
+        index_key = (str(catalog.resolve()) if catalog else "bundled", script.embedder)
+        key = (*index_key, script.collab, script.explain, _mode_kind(mode), record)
         bot = self._bots.get(key)
         if bot is None:
-            bot = self._bots[key] = build_bot(script, mode, record=record, llm_home=self.llm_home)
+            if index_key not in self._index_homes:  # bots over the same catalog share one embedded index
+                self._index_homes[index_key] = Path(tempfile.mkdtemp(prefix="chatrec-replay-"))
+            bot = self._bots[key] = build_bot(script, mode, record=record, llm_home=self.llm_home,
+                                              index_home=self._index_homes[index_key])
         return bot
 
     def close(self) -> None:
@@ -354,7 +360,8 @@ def _mode_kind(mode: str) -> str:
     return mode if mode in SCRIPTED_MODES else f"real:{mode}"
 
 
-def build_bot(script: Script, mode: str | LLM, *, record: bool = False, llm_home: str | Path | None = None):
+def build_bot(script: Script, mode: str | LLM, *, record: bool = False, llm_home: str | Path | None = None,
+              index_home: Path | None = None):
     """A bot for `script` under LLM `mode` ("none", "scripted", a spec string or an LLM instance)."""
     from chatrec.testing.bots import make_bot
 
@@ -375,7 +382,7 @@ def build_bot(script: Script, mode: str | LLM, *, record: bool = False, llm_home
     catalog = script.catalog_path()
     if catalog is not None and not catalog.exists():
         raise ScriptError(f"{script.path or '<script>'}: catalog file {catalog} does not exist")
-    return make_bot(catalog=catalog, llm=llm, embedder=script.embedder,
+    return make_bot(catalog=catalog, llm=llm, embedder=script.embedder, home=index_home,
                     collab="bundled" if script.collab == "bundled" else None, explain=script.explain)
 
 

@@ -286,8 +286,9 @@ CSS = """
 .rec-expl { margin: 6px 0; }
 .rec-expl.pending { color: var(--body-text-color-subdued); font-style: italic; }
 .rec-details summary { cursor: pointer; color: var(--body-text-color-subdued); font-size: 0.9em; }
-.rec-parts { font-size: 0.85em; margin: 4px 0; }
-.rec-parts td, .rec-parts th { padding: 1px 8px 1px 0; text-align: left; }
+.rec-parts { font-size: 0.85em; margin: 4px 0; border-collapse: collapse; width: auto; }
+.rec-parts td, .rec-parts th { padding: 1px 12px 1px 0; text-align: left; border: none !important;
+                               background: none !important; }
 .rec-parts tr.total td { font-weight: 600; }
 .rec-plot, .rec-people, .rec-matched { font-size: 0.88em; margin: 4px 0; }
 .interest-row { margin: 2px 0; }
@@ -327,10 +328,10 @@ def build_app(bot: "ChatRec") -> gr.Blocks:
             with gr.Column(scale=4, min_width=320):
                 gr.Markdown("### Your interests")
                 panel = gr.HTML(interests_html(InterestSummary()), elem_id="interests")
-                with gr.Row():
-                    remove_choice = gr.Dropdown(choices=[], value=None, show_label=False, scale=3, container=False,
+                with gr.Row(visible=False, equal_height=True) as remove_row:
+                    remove_choice = gr.Dropdown(choices=[], value=None, label="Remove an interest", scale=3,
                                                 elem_id="remove-choice", allow_custom_value=False)
-                    remove_button = gr.Button("Remove interest", elem_id="remove", size="sm", scale=1, min_width=120)
+                    remove_button = gr.Button("Remove", elem_id="remove", size="sm", scale=1, min_width=90)
                 status = gr.HTML("", elem_id="picks-status")
                 slot_boxes, slot_cards, slot_buttons = [], [], []
                 for i in range(slots):
@@ -344,12 +345,13 @@ def build_app(bot: "ChatRec") -> gr.Blocks:
                     slot_cards.append(card)
                     slot_buttons.append(buttons)
 
-        outputs = [page, chatbot, message, panel, remove_choice, status, *slot_boxes, *slot_cards]
+        outputs = [page, chatbot, message, panel, remove_row, remove_choice, status, *slot_boxes, *slot_cards]
 
         def render(view: View) -> list:
             cards = view.page.cards[:slots]
+            choices = interest_choices(view.interests)
             out = [view.page, view.history, "" if view.clear_input else gr.update(), interests_html(view.interests),
-                   gr.update(choices=interest_choices(view.interests), value=None),
+                   gr.update(visible=bool(choices)), gr.update(choices=choices, value=None),
                    f'<p class="picks-status">{esc(view.status)}</p>' if view.status else ""]
             out += [gr.update(visible=i < len(cards)) for i in range(slots)]
             out += [handlers.card(cards[i], i + 1) if i < len(cards) else "" for i in range(slots)]
