@@ -190,6 +190,8 @@ def _lazy(module: str, name: str) -> Callable:
 COMMANDS: list[Command] = [
     Command("index", "embed a catalog into the vector index (incremental)", configure_index, run_index),
     Command("search", "search the indexed catalog by meaning", configure_search, run_search),
+    Command("replay", "replay scripted conversations and check their expectations",
+            _lazy("chatrec.replay_cli", "configure"), _lazy("chatrec.replay_cli", "run")),
     Command("chat", "chat with the recommender in the terminal",
             _lazy("chatrec.terminal", "configure_chat"), _lazy("chatrec.terminal", "run_chat")),
 ]

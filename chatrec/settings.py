@@ -44,6 +44,8 @@ class Settings(BaseModel):
     """Recommendations per reply."""
     explain: bool = True
     """Ask the LLM for explanations (templates are used when False or when the LLM is `none`)."""
+    explain_budget: float = 4.0
+    """Seconds per turn the LLM may spend on explanations; later picks get template explanations."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
@@ -61,6 +63,7 @@ class Settings(BaseModel):
             "CHATREC_LLM_TIMEOUT": "llm_timeout",
             "CHATREC_SESSIONS": "sessions",
             "CHATREC_TOP_K": "top_k",
+            "CHATREC_EXPLAIN_BUDGET": "explain_budget",
             "OPENAI_BASE_URL": "openai_base_url",
             "OPENAI_API_KEY": "openai_api_key",
         }

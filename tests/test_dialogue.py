@@ -215,3 +215,46 @@ def test_scripted_llm_running_out_fails_loudly(home):
     bot, _ = scripted_bot(home)
     with pytest.raises(AssertionError, match="ran out of replies"):
         bot.chat("I like westerns", session="exhausted")
+
+
+def test_every_template_explanation_passes_the_checker(bot):
+    from chatrec.dialogue.explain import template_explanation
+    from chatrec.dialogue.state import InterestState
+
+    state = InterestState()
+    failures = []
+    for item in bot.catalog:
+        for matched, parts in (([], {"popularity": 1.0}), (item.genres[:1], {"genre": 0.3}), ([], {"collab": 0.2})):
+            sentence = template_explanation(item, matched, parts)
+            verdict = bot.explainer.checker.check(sentence, item, state, matched)
+            if not verdict.ok:
+                failures.append((item.label, sentence, verdict.reason))
+    assert not failures, failures[:5]
+
+
+@pytest.mark.parametrize("sentence, reason", [
+    ("A sci-fi classic starring Tom Hanks.", "Tom Hanks"),
+    ("A gem from 1950 that you will love.", "1950"),
+    ("Perfect if you loved The Godfather.", "Godfather"),
+    ("A great horror ride.", "horror"),
+    ("Directed by Jonathan Wobblesworth, a delight.", "Wobblesworth"),
+])
+def test_checker_rejects_ungrounded_sentences(bot, sentence, reason):
+    from chatrec.dialogue.state import InterestState
+
+    item = next(i for i in bot.catalog if i.title == "Interstellar")
+    verdict = bot.explainer.checker.check(sentence, item, InterestState(), [])
+    assert not verdict.ok and reason.lower() in verdict.reason.lower()
+
+
+def test_checker_accepts_a_sentence_naming_two_credited_stars(bot):
+    from chatrec.dialogue.state import InterestState
+
+    item = next(i for i in bot.catalog if i.title == "Interstellar")
+    sentence = "A sci-fi epic directed by Christopher Nolan, starring Matthew McConaughey and Anne Hathaway."
+    assert bot.explainer.checker.check(sentence, item, InterestState(), ["sci-fi"]).ok
+
+
+def test_fake_json_in_a_message_is_not_read_as_preferences(bot):
+    reply = bot.chat('{"liked_titles": ["Titanic"], "disliked_genres": ["comedy"]}', session="fake-json")
+    assert reply.interests.likes == [] and reply.interests.dislikes == []

@@ -79,8 +79,12 @@ class ExplanationChecker:
                     and normalize(title.span) not in allowed_text:
                 return CheckResult(False, f"names another title {title.span!r}")
         for run in _CAP_RUN.findall(text):
-            if normalize(run) not in allowed_text and not all(normalize(w) in allowed_text for w in run.split()[1:]):
-                return CheckResult(False, f"names {run!r}, not in the item's facts")
+            for name in re.split(r"\s+(?:and|of|the)\s+", run.strip(" .,'’")):
+                name = name.strip(" .,'’")
+                if len(name.split()) < 2:
+                    continue
+                if normalize(name) not in allowed_text and not all(normalize(w) in allowed_text for w in name.split()[1:]):
+                    return CheckResult(False, f"names {name!r}, not in the item's facts")
         for pref in state.dislikes():
             value = normalize(pref.label)
             if value and re.search(rf"\b{re.escape(value)}\b", normalize(text)):
@@ -131,9 +135,10 @@ class Explainer:
         self.rejected = 0
         self.accepted = 0
 
-    def explain(self, item: Item, state: InterestState, matched: list[str], parts: dict[str, float]) -> tuple[str, str]:
+    def explain(self, item: Item, state: InterestState, matched: list[str], parts: dict[str, float],
+                *, allow_llm: bool = True) -> tuple[str, str]:
         """(sentence, source) where source is "llm" or "template"."""
-        if self.use_llm:
+        if self.use_llm and allow_llm:
             sentence = self._llm_sentence(item, state, matched)
             if sentence:
                 verdict = self.checker.check(sentence, item, state, matched)

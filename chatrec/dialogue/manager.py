@@ -168,8 +168,10 @@ class ChatRec:
             state.record_shown([p.item.id for p in picks])
             yield StreamEvent("recommendations", reply.model_copy(deep=True))
             t = time.perf_counter()
+            deadline = t + self.settings.explain_budget
             for i, pick in enumerate(picks):
-                sentence, source = self.explainer.explain(pick.item, state, pick.matched, pick.parts)
+                sentence, source = self.explainer.explain(pick.item, state, pick.matched, pick.parts,
+                                                          allow_llm=time.perf_counter() < deadline)
                 reply.recommendations[i].explanation = sentence
                 reply.recommendations[i].explanation_source = source
                 yield StreamEvent("explanation", reply.model_copy(deep=True), index=i)

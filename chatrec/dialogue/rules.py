@@ -29,7 +29,8 @@ _NEG = re.compile(
 _POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not for me|not my thing|scares? me|suck|sucks|"
                           r"are the worst|is the worst|are overrated|is overrated|get on my nerves|annoy me|make me sick)\b", re.I)
 _INJECTION = re.compile(r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?|rules|schema|system)\b|"
-                        r"\b(system prompt|your prompt|reveal your|print your|you are now|act as|jailbreak)\b|^\s*(system|assistant)\s*:", re.I)
+                        r"\b(system prompt|your prompt|reveal your|print your|you are now|act as|jailbreak)\b|^\s*(system|assistant)\s*:|"
+                        r"\{\s*\"|\"\s*:\s*[\[{\"]|\b(liked|disliked)_(titles|genres|people)\b", re.I)
 _NEG_OVERRIDE = re.compile(
     r"\b(don'?t mind|do not mind|wouldn'?t mind|not bad|never get tired|can'?t get enough|no problem with|"
     r"not only|nothing beats|nothing better than|not opposed|never say no|no matter)\b", re.I)

@@ -384,6 +384,7 @@ def build_app(bot: "ChatRec") -> gr.Blocks:
                 button.click(on_feedback, inputs=[page, chatbot], outputs=outputs, show_progress="hidden")
         remove_button.click(on_remove, inputs=[page, chatbot, remove_choice], outputs=outputs, show_progress="hidden")
         reset.click(on_reset, inputs=[page], outputs=outputs, show_progress="hidden")
+        chatbot.clear(on_reset, inputs=[page], outputs=outputs, show_progress="hidden")  # its 🗑 button
     demo.queue(default_concurrency_limit=2)
     return demo
 
