@@ -225,3 +225,20 @@ def test_page_is_served(client):
     assert response.status_code == 200 and "fonts.googleapis.com" not in response.text
     theme = client.get("/theme.css")
     assert theme.status_code == 200 and "system-ui" in theme.text and "https://" not in theme.text
+
+
+def test_a_turn_that_breaks_mid_stream_leaves_no_pending_cards(bot, monkeypatch):
+    ui = ChatPage(bot)
+    start = ui.start()
+    real_stream = bot.stream
+
+    def breaks_after_picks(message, session):
+        for event in real_stream(message, session=session):
+            yield event
+            if event.kind == "recommendations":
+                raise RuntimeError("explainer crashed")
+
+    monkeypatch.setattr(bot, "stream", breaks_after_picks)
+    view = finish(ui.send(start.page, start.history, "I like sci-fi movies"))
+    assert view.history[-1]["content"] == FRIENDLY_FAILURE
+    assert view.page.cards and all(c.explanation_source == "template" for c in view.page.cards)

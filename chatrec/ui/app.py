@@ -155,10 +155,13 @@ class ChatPage:
 
     def ranking(self, session: str) -> list[Recommendation]:
         """The current ranking with grounded template explanations (no LLM call, no state change)."""
-        recs = self.bot.recommend(session)
+        return self.explain_pending(self.bot.recommend(session))
+
+    def explain_pending(self, recs: list[Recommendation]) -> list[Recommendation]:
+        """Give every card still waiting for an explanation the grounded template sentence."""
         for rec in recs:
             item = self.bot.catalog.get(rec.item_id)
-            if item is not None:
+            if item is not None and (rec.explanation_source == "pending" or not rec.explanation):
                 rec.explanation = template_explanation(item, rec.matched, rec.score_parts)
                 rec.explanation_source = "template"
         return recs
@@ -178,6 +181,7 @@ class ChatPage:
             text = FRIENDLY_FAILURE
         history = history + [chat_message("assistant", text)]
         try:
+            page.cards = self.explain_pending(page.cards)  # a turn that broke mid-stream
             summary = self.bot.interests(page.session)
         except Exception:  # the store itself failed: show the last known cards, no interests
             summary = InterestSummary()
@@ -286,12 +290,15 @@ CSS = """
 .rec-expl { margin: 6px 0; }
 .rec-expl.pending { color: var(--body-text-color-subdued); font-style: italic; }
 .rec-details summary { cursor: pointer; color: var(--body-text-color-subdued); font-size: 0.9em; }
-.rec-parts { font-size: 0.85em; margin: 4px 0; border-collapse: collapse; width: auto; }
-.rec-parts td, .rec-parts th { padding: 1px 12px 1px 0; text-align: left; border: none !important;
-                               background: none !important; }
+.rec-parts { font-size: 0.85em; margin: 4px 0; border-collapse: collapse; width: auto; border: none !important; }
+.rec-parts tr, .rec-parts td, .rec-parts th { border: none !important; background: none !important; }
+.rec-parts td, .rec-parts th { padding: 1px 14px 1px 0 !important; text-align: left; }
+.rec-parts th { color: var(--body-text-color-subdued); font-weight: normal; }
+.rec-parts tr.total td { border-top: 1px solid var(--border-color-primary) !important; }
 .rec-parts tr.total td { font-weight: 600; }
 .rec-plot, .rec-people, .rec-matched { font-size: 0.88em; margin: 4px 0; }
 .interest-row { margin: 2px 0; }
+#remove-row { align-items: center; }
 .interest-kind { display: inline-block; min-width: 6.5em; font-weight: 600; font-size: 0.9em; }
 .interest-empty { color: var(--body-text-color-subdued); margin: 2px 0; }
 .picks-status { font-weight: 600; margin: 4px 0; overflow-wrap: anywhere; }
@@ -328,10 +335,10 @@ def build_app(bot: "ChatRec") -> gr.Blocks:
             with gr.Column(scale=4, min_width=320):
                 gr.Markdown("### Your interests")
                 panel = gr.HTML(interests_html(InterestSummary()), elem_id="interests")
-                with gr.Row(visible=False, equal_height=True) as remove_row:
-                    remove_choice = gr.Dropdown(choices=[], value=None, label="Remove an interest", scale=3,
+                with gr.Row(visible=False, equal_height=False, elem_id="remove-row") as remove_row:
+                    remove_choice = gr.Dropdown(choices=[], value=None, show_label=False, container=False, scale=3,
                                                 elem_id="remove-choice", allow_custom_value=False)
-                    remove_button = gr.Button("Remove", elem_id="remove", size="sm", scale=1, min_width=90)
+                    remove_button = gr.Button("Remove selected", elem_id="remove", size="sm", scale=1, min_width=120)
                 status = gr.HTML("", elem_id="picks-status")
                 slot_boxes, slot_cards, slot_buttons = [], [], []
                 for i in range(slots):
