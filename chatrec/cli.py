@@ -192,6 +192,8 @@ COMMANDS: list[Command] = [
     Command("search", "search the indexed catalog by meaning", configure_search, run_search),
     Command("replay", "replay scripted conversations and check their expectations",
             _lazy("chatrec.replay_cli", "configure"), _lazy("chatrec.replay_cli", "run")),
+    Command("serve", "serve the chat web page and its JSON API (same as python app.py)",
+            _lazy("chatrec.ui.app", "configure"), _lazy("chatrec.ui.app", "run")),
     Command("chat", "chat with the recommender in the terminal",
             _lazy("chatrec.terminal", "configure_chat"), _lazy("chatrec.terminal", "run_chat")),
 ]

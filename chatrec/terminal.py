@@ -36,7 +36,10 @@ def run_chat(args: argparse.Namespace, *, stdin: TextIO | None = None, stdout: T
         extra["explain"] = False
     settings = settings_from_args(args, **extra)
     print("Loading the catalog, the index and the models...", file=out, flush=True)
-    bot = ChatRec(settings=settings)
+    def progress(done: int, total: int) -> None:
+        print(f"\r  indexed {done:,} of {total:,} items", end="\n" if done >= total else "", file=out, flush=True)
+
+    bot = ChatRec(settings=settings, progress=progress)
     print(f"Ready ({len(bot.catalog)} items, LLM: {bot.llm.name}). Tell me what you like; /quit to leave.", file=out)
     last: list[str] = []
     while True:

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from chatrec.dialogue.schema import InterestSummary, Recommendation  # noqa: E402
 from chatrec.errors import InputError  # noqa: E402
 from chatrec.testing.bots import make_bot  # noqa: E402
-from chatrec.ui.app import (FRIENDLY_FAILURE, ChatPage, Page, card_html, create_server_app,  # noqa: E402
+from chatrec.ui.app import (FRIENDLY_FAILURE, ChatPage, card_html, create_server_app,  # noqa: E402
                             interests_html, message_html)
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "movies_300.jsonl"

@@ -118,10 +118,11 @@ def template_explanation(item: Item, matched: list[str], parts: dict[str, float]
     sentence = bits[0]
     if facts:
         sentence += ": " + ", ".join(facts)
-    return sentence + "."
+    return sentence if sentence.endswith(".") else sentence + "."
 
 
 def _join(values: list[str]) -> str:
+    values = [v.rstrip(".") if v.endswith(".") and not v.endswith("Jr.") else v for v in values]
     return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
 
 

@@ -13,7 +13,7 @@ import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Literal
+from typing import Any, Callable, Iterator, Literal
 
 from chatrec.catalog import Catalog, load_catalog
 from chatrec.dialogue.explain import Explainer
@@ -71,7 +71,7 @@ class ChatRec:
     def __init__(self, *, catalog: Catalog | str | Path | None = None, llm: Any = None, store: Any = None,
                  sessions: SessionStore | str | Path | None = None, settings: Settings | None = None,
                  embedder=None, collab=None, weights: RankWeights | None = None, explain: bool | None = None,
-                 top_k: int | None = None):
+                 top_k: int | None = None, progress: Callable[[int, int], None] | None = None):
         from chatrec.indexing import open_catalog, open_index
         from chatrec.llm.factory import make_llm
 
@@ -89,7 +89,7 @@ class ChatRec:
             embedder = shared_embedder(self.settings.embed_model)
         self.embedder = embedder
         self.index = self._open_store(store, open_index)
-        self.index_report = self.index.sync()
+        self.index_report = self.index.sync(progress=progress)
         self.collab = collab if collab is not None else self._default_collab()
         self.llm = make_llm(llm if llm is not None else self.settings.llm, self.settings)
         popularity = {i: self.collab.popularity(i) for i in self.catalog.ids} if self.collab is not None else None
@@ -139,14 +139,15 @@ class ChatRec:
         """One turn as events: picks first (explanations pending), then each explanation, then done."""
         session = check_session_id(session)
         text, notices = clean_message(message)
+        if not text:
+            state = self.sessions.load(session)
+            yield StreamEvent("done", Reply(
+                text="Your message was empty. Tell me a genre, a film you liked, or an actor.",
+                interests=state.summary(), session=session, turn=state.turn,
+                notices=notices + ["Empty message: nothing changed."], asks_question=True))
+            return
         with self.sessions.session_lock(session):
             state = self.sessions.load(session)
-            if not text:
-                reply = Reply(text="Your message was empty. Tell me a genre, a film you liked, or an actor.",
-                              interests=state.summary(), session=session, turn=state.turn,
-                              notices=notices + ["Empty message: nothing changed."], asks_question=True)
-                yield StreamEvent("done", reply)
-                return
             timings: dict[str, float] = {}
             start = time.perf_counter()
             state.begin_turn(text)
@@ -166,22 +167,24 @@ class ChatRec:
                           turn=state.turn, notices=notices, timings=dict(timings), asks_question=asks,
                           recommendations=[_recommendation(p) for p in picks])
             state.record_shown([p.item.id for p in picks])
-            yield StreamEvent("recommendations", reply.model_copy(deep=True))
-            t = time.perf_counter()
-            deadline = t + self.settings.explain_budget
-            for i, pick in enumerate(picks):
-                sentence, source = self.explainer.explain(pick.item, state, pick.matched, pick.parts,
-                                                          allow_llm=time.perf_counter() < deadline)
-                reply.recommendations[i].explanation = sentence
-                reply.recommendations[i].explanation_source = source
-                yield StreamEvent("explanation", reply.model_copy(deep=True), index=i)
-            timings["explain"] = time.perf_counter() - t
-            timings["total"] = time.perf_counter() - start
-            reply.timings = timings
-            transcript = [("user", text), ("assistant", reply.text + "".join(
-                f"\n{i + 1}. {r.label}: {r.explanation}" for i, r in enumerate(reply.recommendations)))]
-            self.sessions.save(session, state, transcript)
-            yield StreamEvent("done", reply)
+            self.sessions.save(session, state, [("user", text)])
+        # The state is saved: explanations are written outside the session lock, so a caller that
+        # stops reading the stream never blocks the session.
+        yield StreamEvent("recommendations", reply.model_copy(deep=True))
+        t = time.perf_counter()
+        deadline = t + self.settings.explain_budget
+        for i, pick in enumerate(picks):
+            sentence, source = self.explainer.explain(pick.item, state, pick.matched, pick.parts,
+                                                      allow_llm=time.perf_counter() < deadline)
+            reply.recommendations[i].explanation = sentence
+            reply.recommendations[i].explanation_source = source
+            yield StreamEvent("explanation", reply.model_copy(deep=True), index=i)
+        timings["explain"] = time.perf_counter() - t
+        timings["total"] = time.perf_counter() - start
+        reply.timings = timings
+        self.sessions.append_transcript(session, state.turn, "assistant", reply.text + "".join(
+            f"\n{i + 1}. {r.label}: {r.explanation}" for i, r in enumerate(reply.recommendations)))
+        yield StreamEvent("done", reply)
 
     def feedback(self, session: str, item_id: str, kind: str) -> InterestSummary:
         """Record 👍 ("liked"), 👎 ("disliked") or "seen" on an item; returns the updated interests."""
@@ -223,10 +226,26 @@ class ChatRec:
     def state(self, session: str) -> InterestState:
         return self.sessions.load(check_session_id(session))
 
-    def recommend(self, session: str, *, k: int | None = None) -> list[Recommendation]:
-        """The current ranking for a session without a new message (no explanations, no state change)."""
-        state = self.sessions.load(check_session_id(session))
-        return [_recommendation(p) for p in self.recommender.rank(state, k=k or self.top_k)]
+    def recommend(self, session: str, *, k: int | None = None, explain: bool = False,
+                  record: bool = False) -> list[Recommendation]:
+        """The current ranking without a new message.
+
+        `explain=True` adds checked template explanations (no LLM call); `record=True` remembers
+        the picks as shown, so "the second one" in the next message refers to them.
+        """
+        session = check_session_id(session)
+        with self.sessions.session_lock(session):
+            state = self.sessions.load(session)
+            picks = self.recommender.rank(state, k=k or self.top_k)
+            recs = [_recommendation(p) for p in picks]
+            if explain:
+                for rec, pick in zip(recs, picks):
+                    rec.explanation, rec.explanation_source = self.explainer.explain(
+                        pick.item, state, pick.matched, pick.parts, allow_llm=False)
+            if record:
+                state.record_shown([p.item.id for p in picks])
+                self.sessions.save(session, state)
+            return recs
 
     def forget(self, session: str) -> None:
         """Delete the session's state and transcript."""

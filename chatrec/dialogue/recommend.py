@@ -179,7 +179,9 @@ class Recommender:
             return []
         item_prefs = [p.value for p in state.prefs if p.kind == "item"]
         item_vectors = self.index.vectors(item_prefs)
-        scored = [self._score(state, vector, c, item_vectors) for c in pool.values() if c.item_id in self.catalog]
+        taken_titles = {normalize(self.catalog[i].title) for i in state.excluded_items() | set(item_prefs) if i in self.catalog}
+        scored = [self._score(state, vector, c, item_vectors) for c in pool.values()
+                  if c.item_id in self.catalog and normalize(self.catalog[c.item_id].title) not in taken_titles]
         scored.sort(key=lambda s: -s.score)
         return mmr(scored[: max(k * 8, 40)], k=k, lam=self.weights.mmr_lambda)
 

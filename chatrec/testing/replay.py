@@ -568,7 +568,7 @@ class _Conversation:
         out.action += f" ({pick.label})"
         try:
             interests = self.bot.feedback(self.session, pick.item_id, press.button)
-            picks = self.bot.recommend(self.session)
+            picks = self.bot.recommend(self.session, explain=True, record=True)
         except ChatRecError as exc:
             out.checks.append(Check(number, "turn", False, f"the button press failed: {exc}"))
             return out

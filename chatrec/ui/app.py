@@ -155,7 +155,7 @@ class ChatPage:
 
     def ranking(self, session: str) -> list[Recommendation]:
         """The current ranking with grounded template explanations (no LLM call, no state change)."""
-        return self.explain_pending(self.bot.recommend(session))
+        return self.explain_pending(self.bot.recommend(session, explain=True, record=True))
 
     def explain_pending(self, recs: list[Recommendation]) -> list[Recommendation]:
         """Give every card still waiting for an explanation the grounded template sentence."""
@@ -298,7 +298,7 @@ CSS = """
 .rec-parts tr.total td { font-weight: 600; }
 .rec-plot, .rec-people, .rec-matched { font-size: 0.88em; margin: 4px 0; }
 .interest-row { margin: 2px 0; }
-#remove-row { align-items: center; }
+#remove-row { align-items: flex-end; }
 .interest-kind { display: inline-block; min-width: 6.5em; font-weight: 600; font-size: 0.9em; }
 .interest-empty { color: var(--body-text-color-subdued); margin: 2px 0; }
 .picks-status { font-weight: 600; margin: 4px 0; overflow-wrap: anywhere; }
@@ -336,7 +336,7 @@ def build_app(bot: "ChatRec") -> gr.Blocks:
                 gr.Markdown("### Your interests")
                 panel = gr.HTML(interests_html(InterestSummary()), elem_id="interests")
                 with gr.Row(visible=False, equal_height=False, elem_id="remove-row") as remove_row:
-                    remove_choice = gr.Dropdown(choices=[], value=None, show_label=False, container=False, scale=3,
+                    remove_choice = gr.Dropdown(choices=[], value=None, label="Remove an interest", scale=3,
                                                 elem_id="remove-choice", allow_custom_value=False)
                     remove_button = gr.Button("Remove selected", elem_id="remove", size="sm", scale=1, min_width=120)
                 status = gr.HTML("", elem_id="picks-status")
@@ -478,16 +478,21 @@ def serve(bot: "ChatRec", host: str = "127.0.0.1", port: int = 7860, *, log_leve
 # ---------------------------------------------------------------- command line
 
 def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="chatrec serve", description="Serve chatrec's chat page and JSON API.")
+    configure(parser)
+    return parser
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The serve options (shared by `python app.py` and `chatrec serve`)."""
     from chatrec.cli import add_catalog_options, add_index_options
 
-    parser = argparse.ArgumentParser(prog="chatrec serve", description="Serve chatrec's chat page and JSON API.")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=7860, help="port to listen on (default 7860)")
     parser.add_argument("--llm", metavar="MODE",
                         help="local, none, gguf:/path/model.gguf, openai:MODEL, ... (CHATREC_LLM; default local)")
     add_catalog_options(parser)
     add_index_options(parser)
-    return parser
 
 
 def run(args: argparse.Namespace) -> int:
@@ -498,7 +503,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = settings_from_args(args, llm=args.llm)
         print("Loading the catalog and the index (the first start indexes the catalog)…", flush=True)
-        bot = ChatRec(settings=settings)
+        bot = ChatRec(settings=settings, progress=_print_progress)
     except ChatRecError as exc:
         print(f"chatrec: error: {exc}", file=sys.stderr)
         return 2
@@ -509,6 +514,10 @@ def run(args: argparse.Namespace) -> int:
     finally:
         bot.close()
     return 0
+
+
+def _print_progress(done: int, total: int) -> None:
+    print(f"\r  indexed {done:,} of {total:,} items", end="\n" if done >= total else "", flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
