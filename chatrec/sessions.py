@@ -107,11 +107,16 @@ class SessionStore:
                 raise
 
     def append_transcript(self, session: str, turn: int, role: str, text: str) -> None:
-        """Add one transcript line (used for the assistant's reply once its explanations are written)."""
+        """Add one transcript line (used for the assistant's reply once its explanations are written).
+
+        Nothing is written for a session that no longer exists: a turn that finishes its
+        explanations after the session was forgotten must not leave a line behind.
+        """
         if self.redact_transcripts:
             text = redact(text)
         with self._lock:
-            self._conn.execute("INSERT INTO transcript VALUES(?, ?, ?, ?, ?)", (session, turn, role, text, time.time()))
+            self._conn.execute("INSERT INTO transcript SELECT ?, ?, ?, ?, ? WHERE EXISTS "
+                               "(SELECT 1 FROM sessions WHERE id = ?)", (session, turn, role, text, time.time(), session))
 
     def transcript(self, session: str) -> list[tuple[int, str, str]]:
         with self._lock:

@@ -67,6 +67,26 @@ def replay(data: Path, limit: int | None, home: Path | None):
     return result, cache, bot
 
 
+def save_cache(path: Path, result: dict, cache) -> None:
+    payload = {"result": result, "turns": [{"state": st.model_dump(mode="json"), "samples": smp} for st, smp in cache]}
+    path.write_text(json.dumps(payload), encoding="utf-8")
+
+
+def load_cache(path: Path, home: Path | None):
+    """Pass 1 from a file written by `save_cache` (and a fresh bot to re-rank with)."""
+    import torch
+
+    torch.set_num_threads(1)
+    from chatrec.dialogue.state import InterestState
+    from chatrec.eval_cli import build_redial_run
+
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    _, _, bot = build_redial_run(llm="none", collab=True, baselines=False, home=home, weights=RankWeights())
+    bot.recommender.index._memo = {}
+    cache = [(InterestState.model_validate(t["state"]), [tuple(x) for x in t["samples"]]) for t in payload["turns"]]
+    return payload["result"], cache, bot
+
+
 def score(bot, cache, weights: RankWeights) -> dict:
     rec = bot.recommender
     rec.weights = weights
@@ -95,13 +115,20 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "data" / "rank_weights.json")
     parser.add_argument("--dry-run", action="store_true", help="print, do not write --out")
     parser.add_argument("--only", nargs="*", help="tune only these weights")
+    parser.add_argument("--cache", type=Path, help="save pass 1 (states, samples, baseline figures) here, or reuse it if it exists")
     args = parser.parse_args(argv)
     if "holdout" in str(args.data):
         raise SystemExit("refusing to tune on held-out data")
 
     started = time.perf_counter()
-    result, cache, bot = replay(args.data, args.limit, args.home)
-    replay_s = time.perf_counter() - started
+    if args.cache and args.cache.exists():
+        result, cache, bot = load_cache(args.cache, args.home)
+        replay_s = result.get("replay_seconds", 0.0)
+    else:
+        result, cache, bot = replay(args.data, args.limit, args.home)
+        replay_s = result["replay_seconds"] = time.perf_counter() - started
+        if args.cache:
+            save_cache(args.cache, result, cache)
     print(f"pass 1: {result['n_dialogues']} dialogues, {len(cache)} scored turns in {replay_s:.0f} s", flush=True)
     for name, sysres in result["systems"].items():
         m = sysres["conditions"]

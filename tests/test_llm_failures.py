@@ -232,11 +232,6 @@ def test_llm_timeout_bounds_the_whole_call_even_when_the_server_trickles(home, f
     assert elapsed < 2.0, f"the turn took {elapsed:.1f}s with llm_timeout=1"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG chatrec/dialogue/manager.py ChatRec.stream / explain.py Explainer: after "
-                   "the LLM failed for good in a turn, every pick still asks it for an explanation, so a dead or hanging "
-                   "endpoint costs (1 + top_k) x (max_retries + 1) x llm_timeout per turn (18 min at the defaults). Skip "
-                   "LLM explanations for the rest of the turn once a call raised LLMUnavailable (or add a circuit "
-                   "breaker in LLM._call)")
 def test_a_dead_endpoint_is_asked_once_per_turn_not_once_per_pick(home):
     llm = openai_llm(f"http://127.0.0.1:{free_port()}/v1", max_retries=0)
     bot = bot_with(llm, home, explain=True)

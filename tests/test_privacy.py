@@ -131,6 +131,32 @@ def test_forget_waits_for_a_running_turn_so_it_cannot_write_the_session_back(tmp
     bot.close()
 
 
+def test_forget_while_explanations_are_written_leaves_no_line_behind(tmp_path, files):
+    """Explanations are written after the session lock is released; their transcript line must not
+    bring a forgotten session back."""
+    entered, release = threading.Event(), threading.Event()
+
+    def model(messages, schema):
+        if schema is not None:
+            return {"liked_genres": ["sci-fi"]}
+        entered.set()
+        assert release.wait(10)
+        return "A sci-fi film that fits."
+
+    db = files / "sessions.db"
+    bot = a_bot(tmp_path, SessionStore(db), llm=FunctionLLM(model))
+    sid = session_id()
+    worker = threading.Thread(target=bot.chat, args=(f"I like {SECRET} sci-fi",), kwargs={"session": sid})
+    worker.start()
+    assert entered.wait(10)
+    bot.forget(sid)
+    release.set()
+    worker.join(10)
+    assert not worker.is_alive()
+    assert rows(db, sid) == (0, 0)
+    bot.close()
+
+
 def test_forget_through_the_http_api_deletes_everything(tmp_path, files):
     pytest.importorskip("gradio")
     from fastapi.testclient import TestClient
@@ -231,10 +257,6 @@ def test_message_text_is_not_logged_at_info(tmp_path, files, caplog, llm):
     bot.close()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG chatrec/llm/base.py LLM._call/_fail: an unexpected backend exception is "
-                   "logged at WARNING as repr(exc) (and stored in stats.last_error); SDK errors that echo the request "
-                   "put the user's message into the log. Log the exception type and a scrubbed message (or log the "
-                   "text at DEBUG only)")
 def test_backend_errors_that_echo_the_request_do_not_put_user_text_in_logs(tmp_path, files, caplog):
     def echoing(messages, schema):
         raise ValueError(f"bad request: {messages[-1].content}")

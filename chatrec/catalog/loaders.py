@@ -143,7 +143,7 @@ def record_to_item(record: Mapping[str, Any], mapping: Mapping[str, str], *, whe
 
 
 def _iter_jsonl(path: Path) -> Iterator[tuple[str, dict, str | None]]:
-    with path.open(encoding="utf-8") as handle:
+    with path.open(encoding="utf-8-sig") as handle:
         for lineno, line in enumerate(handle, 1):
             if not line.strip():
                 continue
@@ -151,11 +151,13 @@ def _iter_jsonl(path: Path) -> Iterator[tuple[str, dict, str | None]]:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise CatalogError(f"{path} line {lineno}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+            except RecursionError:
+                raise CatalogError(f"{path} line {lineno}: JSON nested too deeply") from None
             yield f"{path} line {lineno}", record, None
 
 
 def _iter_csv(path: Path) -> Iterator[tuple[str, dict, str | None]]:
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         if not reader.fieldnames:
             raise CatalogError(f"{path}: the CSV file has no header row")
@@ -167,9 +169,11 @@ def _iter_csv(path: Path) -> Iterator[tuple[str, dict, str | None]]:
 
 def _iter_json(path: Path) -> Iterator[tuple[str, dict, str | None]]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError as exc:
         raise CatalogError(f"{path} line {exc.lineno}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise CatalogError(f"{path}: JSON nested too deeply") from None
     if isinstance(data, list):
         for index, record in enumerate(data):
             yield f"{path} record {index}", record, None
@@ -200,12 +204,19 @@ def load_catalog(paths: str | Path | list[str | Path], mapping: Mapping[str, str
     for path in path_list:
         if not path.exists():
             raise CatalogError(f"catalog file {path} does not exist")
-        for where, record, fallback_id in iter_records(path):
-            item = record_to_item(record, mapping, where=where, fallback_id=fallback_id)
-            if item.id in first_seen:
-                raise CatalogError(f"{where}: duplicate id {item.id!r} (first seen at {first_seen[item.id]})")
-            first_seen[item.id] = where
-            items.append(item)
+        if not path.is_file():
+            raise CatalogError(f"catalog {path} is not a file")
+        try:
+            for where, record, fallback_id in iter_records(path):
+                item = record_to_item(record, mapping, where=where, fallback_id=fallback_id)
+                if item.id in first_seen:
+                    raise CatalogError(f"{where}: duplicate id {item.id!r} (first seen at {first_seen[item.id]})")
+                first_seen[item.id] = where
+                items.append(item)
+        except UnicodeDecodeError as exc:
+            raise CatalogError(f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
+        except OSError as exc:
+            raise CatalogError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     if not items:
         raise CatalogError(f"{', '.join(map(str, path_list))}: the catalog holds no items")
     return Catalog(items, name=name or path_list[0].stem, source=", ".join(map(str, path_list)))

@@ -8,6 +8,7 @@ template built from the matched features, so no ungrounded sentence reaches the 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -17,9 +18,24 @@ from chatrec.dialogue.state import InterestState
 from chatrec.errors import LLMError
 from chatrec.llm.base import LLM
 from chatrec.prompts import load_prompt
+from chatrec.sessions import redact
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)s?\b")
 _CAP_RUN = re.compile(r"\b([A-Z][a-zA-Z'’.-]+(?:\s+(?:[A-Z][a-zA-Z'’.-]+|of|the|and|de|van|von))*\s+[A-Z][a-zA-Z'’.-]+)")
+
+
+@functools.lru_cache(maxsize=1)
+def _prompt_ngrams() -> frozenset[str]:
+    """Every run of five words in the prompt files' fixed text (a sentence quoting them leaks them)."""
+    grams: set[str] = set()
+    for name in ("explain", "extract"):
+        prompt = load_prompt(name)
+        # the instructions and the model's example answers; not the example inputs (item facts)
+        texts = [prompt.system] + ([prompt.user] + [answer for _, answer in prompt.examples] if name == "explain" else [])
+        for text in texts:
+            words = normalize(re.sub(r"\{\{.*?\}\}", " ", text)).split()
+            grams.update(" ".join(words[i:i + 5]) for i in range(len(words) - 4))
+    return frozenset(grams)
 
 
 @dataclass
@@ -60,6 +76,11 @@ class ExplanationChecker:
             return CheckResult(False, "too long")
         if re.search(r"[{}<>\[\]]|```|https?://", text):
             return CheckResult(False, "markup or links")
+        if redact(text) != text:
+            return CheckResult(False, "contact data")
+        words = normalize(text).split()
+        if any(" ".join(words[i:i + 5]) in _prompt_ngrams() for i in range(len(words) - 4)):
+            return CheckResult(False, "quotes the instructions")
         allowed_text = normalize(" ".join([item.title, item.description, " ".join(item.genres),
                                             " ".join(p.name for p in item.people), " ".join(matched)]))
         item_genres = set(item.genres)
@@ -135,10 +156,12 @@ class Explainer:
         self.use_llm = use_llm and not llm.is_null
         self.rejected = 0
         self.accepted = 0
+        self.last_call_failed = False
 
     def explain(self, item: Item, state: InterestState, matched: list[str], parts: dict[str, float],
                 *, allow_llm: bool = True) -> tuple[str, str]:
         """(sentence, source) where source is "llm" or "template"."""
+        self.last_call_failed = False
         if self.use_llm and allow_llm:
             sentence = self._llm_sentence(item, state, matched)
             if sentence:
@@ -156,6 +179,7 @@ class Explainer:
         try:
             text = self.llm.complete(messages, max_tokens=60, temperature=0.0)
         except LLMError:
+            self.last_call_failed = True
             return None
         return _first_sentence(text)
 

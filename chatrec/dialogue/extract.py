@@ -14,7 +14,7 @@ import re
 import numpy as np
 
 from chatrec.dialogue.grounding import Vocabulary, normalize
-from chatrec.dialogue.rules import _REPLACE, RuleExtractor, _negative_before, split_clauses
+from chatrec.dialogue.rules import _INJECTION, _REPLACE, RuleExtractor, _negative_before, split_clauses
 from chatrec.dialogue.schema import Feedback, GroundedDelta, InterestDelta, Preference
 from chatrec.embeddings import Embedder
 from chatrec.errors import LLMError
@@ -34,17 +34,20 @@ class Extractor:
         self.rules = RuleExtractor(vocab)
         self.embedder = embedder
         self._genre_matrix: tuple[list[str], np.ndarray] | None = None
+        self.last_call_failed = False
 
     def extract(self, message: str, *, shown: list[str] | None = None, turn: int = 0) -> tuple[GroundedDelta, list[str]]:
         """(delta, notices); an LLM failure falls back on the rules with a short notice."""
         shown = list(shown or [])
+        self.last_call_failed = False
         ruled = self.rules.extract(message, shown=shown, turn=turn)
-        if self.llm.is_null:
+        if self.llm.is_null or _INJECTION.search(message):
             return ruled, []
         try:
             proposal = self.llm.complete(self._messages(message, shown), schema=InterestDelta, max_tokens=320)
         except LLMError as exc:
-            log.info("extraction fell back on rules: %s", exc)
+            self.last_call_failed = True
+            log.info("extraction fell back on rules (%s)", type(exc).__name__)
             return ruled, ["The language model did not answer, so I read your message with simple rules."]
         grounded = self.ground(proposal, message, shown=shown, turn=turn)
         return merge(ruled, grounded), []

@@ -173,9 +173,11 @@ class ChatRec:
         yield StreamEvent("recommendations", reply.model_copy(deep=True))
         t = time.perf_counter()
         deadline = t + self.settings.explain_budget
+        llm_alive = not self.extractor.last_call_failed
         for i, pick in enumerate(picks):
             sentence, source = self.explainer.explain(pick.item, state, pick.matched, pick.parts,
-                                                      allow_llm=time.perf_counter() < deadline)
+                                                      allow_llm=llm_alive and time.perf_counter() < deadline)
+            llm_alive = llm_alive and not self.explainer.last_call_failed
             reply.recommendations[i].explanation = sentence
             reply.recommendations[i].explanation_source = source
             yield StreamEvent("explanation", reply.model_copy(deep=True), index=i)
@@ -203,6 +205,8 @@ class ChatRec:
     def remove_interest(self, session: str, label: str) -> InterestSummary:
         """Drop one like, dislike or constraint by the label the interest panel shows."""
         session = check_session_id(session)
+        if not isinstance(label, str) or not label.strip():
+            raise InputError("the interest to remove must be given by its label, as the interest panel shows it")
         with self.sessions.session_lock(session):
             state = self.sessions.load(session)
             state.remove(label)
@@ -212,6 +216,8 @@ class ChatRec:
     def record_assistant_turn(self, session: str, text: str, item_ids: list[str] = ()) -> None:
         """Record what a (human or other) recommender said; the items it names count as mentioned."""
         session = check_session_id(session)
+        text, _ = clean_message(text)
+        item_ids = [str(i) for i in item_ids or ()]
         with self.sessions.session_lock(session):
             state = self.sessions.load(session)
             found = [t.item_id for t in self.vocab.titles_in(text)] + [i for i in item_ids if i in self.catalog]

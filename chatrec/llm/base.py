@@ -140,8 +140,8 @@ class LLM(ABC):
         except AssertionError:
             raise
         except Exception as exc:
-            self._fail(repr(exc))
-            raise LLMUnavailable(f"{self.name} failed while streaming: {exc}") from None
+            self._fail(f"{type(exc).__name__}: {exc}", logged=type(exc).__name__)
+            raise LLMUnavailable(f"{self.name} failed while streaming ({type(exc).__name__})") from None
         finally:
             self.stats.seconds += time.perf_counter() - start
 
@@ -165,8 +165,8 @@ class LLM(ABC):
             except AssertionError:
                 raise
             except Exception as exc:  # an adapter bug or an SDK error we do not know: typed, not a trace
-                self._fail(repr(exc))
-                raise LLMUnavailable(f"{self.name} failed: {exc}") from None
+                self._fail(f"{type(exc).__name__}: {exc}", logged=type(exc).__name__)
+                raise LLMUnavailable(f"{self.name} failed ({type(exc).__name__})") from None
             finally:
                 self.stats.seconds += time.perf_counter() - start
 
@@ -174,10 +174,11 @@ class LLM(ABC):
     def _parse(raw: str, schema: type[T]) -> T:
         return schema.model_validate_json(extract_json(raw))
 
-    def _fail(self, message: str) -> None:
+    def _fail(self, message: str, *, logged: str | None = None) -> None:
+        """Count a failure; the log gets `logged` (no request text) when the message may echo the request."""
         self.stats.failures += 1
         self.stats.last_error = message[:300]
-        log.warning("LLM %s failure: %s", self.name, message[:300])
+        log.warning("LLM %s failure: %s", self.name, (logged if logged is not None else message)[:300])
 
     def close(self) -> None:
         """Release resources (subclasses with servers or models override)."""

@@ -192,6 +192,8 @@ def load_script(source: str | Path | dict, *, name: str | None = None) -> Script
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ScriptError(f"{path}: cannot read the script: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ScriptError(f"{path}: not UTF-8 text (byte {exc.start}); save the script as UTF-8") from None
     return parse_script(text, path=path)
 
 
@@ -200,7 +202,15 @@ def parse_script(text: str, *, path: Path | None = None) -> Script:
     where = str(path) if path else "<script>"
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        lines: dict[tuple, int] = {}
+        if node is not None:
+            _index_lines(node, (), lines, set())
         data = yaml.safe_load(text)
+    except RecursionError:
+        raise ScriptError(f"{where}: YAML nested too deeply") from None
+    except _AliasFound as exc:
+        raise ScriptError(f"{where}, line {exc.line}: YAML anchors and aliases (&name / *name) are not "
+                          "supported in scripts; write the values out") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f", line {mark.line + 1}" if mark is not None else ""
@@ -209,21 +219,28 @@ def parse_script(text: str, *, path: Path | None = None) -> Script:
     if not isinstance(data, dict):
         raise ScriptError(f"{where}, line 1: a script is a mapping with `turns:` (and name, llm, ...), "
                           f"not {type(data).__name__ if data is not None else 'an empty file'}")
-    lines: dict[tuple, int] = {}
-    _index_lines(node, (), lines)
     return _validate(data, lines=lines, where=where, path=path)
 
 
-def _index_lines(node: yaml.Node, path: tuple, out: dict[tuple, int]) -> None:
+class _AliasFound(Exception):
+    def __init__(self, line: int):
+        self.line = line
+
+
+def _index_lines(node: yaml.Node, path: tuple, out: dict[tuple, int], seen: set[int]) -> None:
+    """Map each key path to its line; a node met twice is an alias (rejected: alias bombs)."""
+    if id(node) in seen:
+        raise _AliasFound(node.start_mark.line + 1)
+    seen.add(id(node))
     out.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             child = path + (key.value,)
             out[child] = key.start_mark.line + 1
-            _index_lines(value, child, out)
+            _index_lines(value, child, out, seen)
     elif isinstance(node, yaml.SequenceNode):
         for i, value in enumerate(node.value):
-            _index_lines(value, path + (i,), out)
+            _index_lines(value, path + (i,), out, seen)
 
 
 def _validate(data: dict, *, lines: dict[tuple, int], where: str, path: Path | None) -> Script:
