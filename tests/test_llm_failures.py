@@ -218,9 +218,6 @@ def test_a_slow_answer_within_the_timeout_is_used(home, fake):
     assert llm.stats.failures == 0 and llm.stats.calls == 1 + len(reply.recommendations)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG chatrec/llm/openai_compat.py: llm_timeout is passed to the SDK as an httpx "
-                   "timeout, which bounds each read, not the whole call; a server that trickles bytes keeps a call "
-                   "alive far past llm_timeout (here 3 s with llm_timeout=1). Enforce a total deadline per call")
 def test_llm_timeout_bounds_the_whole_call_even_when_the_server_trickles(home, fake):
     fake.behaviour.mode = "trickle"
     llm = openai_llm(url_of(fake), timeout=1.0, max_retries=0)

@@ -10,6 +10,8 @@ A mode that fails with the same error as all the weaker ones is kept (the server
 
 from __future__ import annotations
 
+import concurrent.futures
+
 from typing import Iterator
 
 import openai
@@ -41,6 +43,8 @@ class OpenAICompatLLM(LLM):
             api_key = "not-needed"
         self.timeout = settings.llm_timeout
         self.client = openai.OpenAI(base_url=self.base_url, api_key=api_key, timeout=self.timeout, max_retries=0)
+        # the SDK's timeout bounds each read; a worker thread gives each call a total deadline too
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="chatrec-openai")
         self.model = model
         self.name = f"openai:{model}" if model else "openai"
         self.structured_mode = STRUCTURED_MODES[0]
@@ -71,8 +75,12 @@ class OpenAICompatLLM(LLM):
     def _create(self, messages, json_schema, mode, max_tokens, temperature) -> str:
         """One request; a rejection of a structured request is re-raised as the SDK error."""
         request = self._request(messages, json_schema, mode, max_tokens, temperature)
+        future = self._pool.submit(self.client.chat.completions.create, **request)
         try:
-            response = self.client.chat.completions.create(**request)
+            response = future.result(timeout=self.timeout)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise TransientLLMError(f"{self.name} at {self.base_url} did not answer within {self.timeout:g}s") from None
         except openai.APIStatusError as exc:
             if mode is not None and exc.status_code in REJECTION_STATUSES:
                 raise
@@ -124,6 +132,7 @@ class OpenAICompatLLM(LLM):
 
     def close(self) -> None:
         """Close the HTTP client."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
         self.client.close()
 
 
