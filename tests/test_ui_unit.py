@@ -242,3 +242,15 @@ def test_a_turn_that_breaks_mid_stream_leaves_no_pending_cards(bot, monkeypatch)
     view = finish(ui.send(start.page, start.history, "I like sci-fi movies"))
     assert view.history[-1]["content"] == FRIENDLY_FAILURE
     assert view.page.cards and all(c.explanation_source == "template" for c in view.page.cards)
+
+
+def test_health_exposes_llm_failure_counters():
+    from fastapi.testclient import TestClient
+
+    from chatrec.testing.bots import make_bot
+    from chatrec.ui.app import create_server_app
+
+    bot = make_bot(catalog=Path(__file__).resolve().parent / "fixtures" / "movies_300.jsonl")
+    body = TestClient(create_server_app(bot)).get("/api/health").json()
+    assert body["ok"] and body["llm"] == "none"
+    assert {"calls", "failures", "retries", "repairs"} <= set(body["llm_stats"])

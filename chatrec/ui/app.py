@@ -448,7 +448,9 @@ def create_server_app(bot: "ChatRec") -> "FastAPI":
 
     @app.get("/api/health")
     def api_health():
-        return {"ok": True}
+        """Liveness plus the LLM's failure counters and the explanation checker's tally."""
+        return {"ok": True, "items": len(bot.catalog), "llm": bot.llm.name, "llm_stats": bot.llm.stats.as_dict(),
+                "explanations": {"accepted": bot.explainer.accepted, "rejected": bot.explainer.rejected}}
 
     @app.post("/api/chat")
     def api_chat(body: ChatIn):
