@@ -196,7 +196,7 @@ def test_api_chat_feedback_forget(client):
     assert client.post("/api/forget", json={"session": "api-1"}).json() == {"ok": True}
     again = client.post("/api/chat", json={"session": "api-1", "message": "hello"}).json()
     assert "sci-fi" not in again["interests"]["likes"]
-    assert client.get("/api/health").json() == {"ok": True}
+    assert client.get("/api/health").json()["ok"] is True
 
 
 @pytest.mark.parametrize("path, body", [

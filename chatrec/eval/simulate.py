@@ -47,7 +47,8 @@ class SimUser:
         kind, value = self.attributes[min(turn, len(self.attributes) - 1)]
         if turn == 0:
             if kind == "genre":
-                return f"I'm looking for a {value} movie."
+                article = "an" if value[:1].lower() in "aeiou" else "a"
+                return f"I'm looking for {article} {value} movie."
             return f"I'm looking for a movie {_phrase(kind, value)}."
         lead = "Good, more like that," if first_pick_is_target else "Not that one,"
         return f"{lead} something {_phrase(kind, value)}."
