@@ -192,6 +192,8 @@ COMMANDS: list[Command] = [
     Command("search", "search the indexed catalog by meaning", configure_search, run_search),
     Command("replay", "replay scripted conversations and check their expectations",
             _lazy("chatrec.replay_cli", "configure"), _lazy("chatrec.replay_cli", "run")),
+    Command("eval", "evaluate on ReDial dialogues or with simulated users; writes JSON, markdown and a plot",
+            _lazy("chatrec.eval_cli", "add_arguments"), _lazy("chatrec.eval_cli", "run")),
     Command("serve", "serve the chat web page and its JSON API (same as python app.py)",
             _lazy("chatrec.ui.app", "configure"), _lazy("chatrec.ui.app", "run")),
     Command("chat", "chat with the recommender in the terminal",

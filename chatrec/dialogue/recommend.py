@@ -28,10 +28,19 @@ from chatrec.embeddings import Embedder
 from chatrec.store import Candidate, Filters, VectorIndex
 
 
+SEED_DECAY = 0.5
+"""Weight kept per older mention when the session's mentions seed the co-occurrence model (tuned on dev_a)."""
+COLLAB_POOL = 60
+"""Co-occurrence candidates added to the pool."""
+COLLAB_POP_PRIOR = 0.1
+"""Popularity prior when picking those candidates (the bundled blend's `pop_weight`)."""
+
+
 class CollabModel(Protocol):
     """What the ranking needs from a collaborative (item-item) model."""
 
     def score_candidates(self, seed_ids: list[str], weights: list[float] | None = None) -> dict[str, float]: ...
+    def recommend(self, seed_ids, k: int = 10, *, weights=None, pop_weight: float = 0.0, exclude=()) -> list[tuple[str, float]]: ...
     def popularity(self, item_id: str) -> float: ...
     def top_popular(self, k: int, exclude=()) -> list[tuple[str, float]]: ...
     def support(self, a: str, b: str) -> int: ...
@@ -48,6 +57,7 @@ class RankWeights(BaseModel):
     collab: float = 0.6
     popularity: float = 0.25
     dislike: float = 0.6
+    era: float = 0.3
     message_weight: float = 0.6
     mmr_lambda: float = 0.15
     pool_size: int = 80
@@ -121,6 +131,9 @@ class Recommender:
         return vector / norm if norm > 1e-6 else None
 
     def filters(self, state: InterestState) -> Filters:
+        """Hard constraints only: explicit years and explicit genre dislikes (vague eras only weigh)."""
+        if state.year_soft:
+            return Filters(genres_none=tuple(state.hard_disliked_genres()))
         return Filters(year_min=state.year_min, year_max=state.year_max,
                        genres_none=tuple(state.hard_disliked_genres()))
 
@@ -149,8 +162,10 @@ class Recommender:
         if self.collab is not None:
             seeds, weights = self._collab_seeds(state)
             if seeds:
-                scores = self.collab.score_candidates(seeds, weights)
-                top = [i for i, _ in sorted(scores.items(), key=lambda kv: -kv[1]) if i not in exclude and i not in pool][:40]
+                # the co-mention ranking itself (neighbours of the recency-weighted seeds + popularity prior)
+                ranked = self.collab.recommend(seeds, k=COLLAB_POOL + len(exclude), weights=weights,
+                                               pop_weight=COLLAB_POP_PRIOR, exclude=exclude)
+                top = [i for i, _ in ranked if i not in pool][:COLLAB_POOL]
                 vectors = self.index.vectors(top)
                 for item_id in top:
                     item = self.catalog.get(item_id)
@@ -160,12 +175,13 @@ class Recommender:
         return pool
 
     def _collab_seeds(self, state: InterestState) -> tuple[list[str], list[float]]:
-        seeds: dict[str, float] = {}
+        """Items mentioned in the session, the most recent weighted most (SEED_DECAY per older
+        mention), and liked items at least at their preference weight."""
+        ordered = [i for i in state.mentioned if i not in state.rejected]
+        n = len(ordered)
+        seeds: dict[str, float] = {iid: SEED_DECAY ** (n - 1 - pos) for pos, iid in enumerate(ordered)}
         for p in state.likes("item"):
             seeds[p.value] = max(seeds.get(p.value, 0.0), p.weight)
-        for item_id in state.mentioned[-8:]:
-            if item_id not in state.rejected:
-                seeds.setdefault(item_id, 0.5)
         return list(seeds), list(seeds.values())
 
     # ---- ranking --------------------------------------------------------------------------
@@ -224,6 +240,9 @@ class Recommender:
                     parts["collab"] = w.collab * collab[cand.item_id]
             signals = len(state.prefs) + len(state.mentioned)
             parts["popularity"] = w.popularity * self.collab.popularity(cand.item_id) / (1.0 + 0.3 * signals)
+        if state.year_soft and (state.year_min is not None or state.year_max is not None):
+            inside = item.year is not None and (state.year_min or 0) <= item.year <= (state.year_max or 9999)
+            parts["era"] = w.era if inside else -0.5 * w.era
         penalty = 0.0
         for p in state.dislikes("genre"):
             if p.value in item.genres:

@@ -144,6 +144,8 @@ def _negative_before(clause: str, pos: int) -> bool:
     for sep in re.finditer(r"\band\b|,|\bor\b|\bjust\b|\bonly\b|\binstead\b", tail):
         if _POS.search(tail[sep.end():]) or re.search(r"\bjust\b|\bonly\b|\binstead\b", sep.group(0)):
             return False
+        if sep.group(0) == "," and re.match(r"\s*(something|maybe|rather|more|but|perhaps|instead)\b", tail[sep.end():], re.I):
+            return False
     return True
 
 
@@ -227,6 +229,12 @@ class RuleExtractor:
     # ---- eras ---------------------------------------------------------------------------
     def _eras(self, text: str, delta: GroundedDelta) -> None:
         low = text.lower()
+        self._explicit_era(low, delta)
+        explicit = delta.year_min is not None or delta.year_max is not None
+        self._vague_era(low, delta)
+        delta.year_soft = not explicit and (delta.year_min is not None or delta.year_max is not None)
+
+    def _explicit_era(self, low: str, delta: GroundedDelta) -> None:
         for match in re.finditer(r"\b(early|mid|late)?[ -]?(?:(19|20)?(\d)0)'?s\b|\b(?:the )?'(\d)0s\b", low):
             if match.group(4):
                 digit, century = match.group(4), None
@@ -267,6 +275,7 @@ class RuleExtractor:
             _set_range(delta, int(match.group(2)), int(match.group(2)))
         for match in re.finditer(r"\b(between|from) (\d{4}) (and|to|-) (\d{4})\b", low):
             _set_range(delta, int(match.group(2)), int(match.group(4)))
+    def _vague_era(self, low: str, delta: GroundedDelta) -> None:
         if re.search(r"\b(recent|recently|newer|latest|modern|new releases?|came out recently|current|this decade|newish)\b", low):
             delta.year_min = RECENT_YEAR_MIN
         if re.search(r"\b(black and white|black & white|b&w|b/w|silent films?|silent movies?)\b", low):

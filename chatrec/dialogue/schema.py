@@ -75,6 +75,8 @@ class GroundedDelta(BaseModel):
     dislikes: list[Preference] = Field(default_factory=list)
     year_min: int | None = None
     year_max: int | None = None
+    year_soft: bool = False
+    """True when the years come from vague words ("recent", "old"): they weigh instead of filtering."""
     forget: list[tuple[str, str]] = Field(default_factory=list)
     """(kind, value) pairs to drop; ("all", "all") clears everything."""
     replace: bool = False

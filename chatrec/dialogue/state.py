@@ -25,6 +25,8 @@ class InterestState(BaseModel):
     prefs: list[Preference] = Field(default_factory=list)
     year_min: int | None = None
     year_max: int | None = None
+    year_soft: bool = False
+    """The years came from vague words ("recent", "old"): they weigh in the ranking but do not filter."""
     mentioned: list[str] = Field(default_factory=list)
     """Items the user or the bot named in the conversation."""
     shown: list[str] = Field(default_factory=list)
@@ -63,6 +65,8 @@ class InterestState(BaseModel):
             constraints.append(f"from {self.year_min} on")
         elif self.year_max is not None:
             constraints.append(f"up to {self.year_max}")
+        if constraints and self.year_soft:
+            constraints[-1] += " (preferred)"
         by_weight = sorted(self.prefs, key=lambda p: -p.weight)
         return InterestSummary(
             likes=[p.label for p in by_weight if p.positive],
@@ -98,6 +102,7 @@ class InterestState(BaseModel):
             if kind == "all":
                 self.prefs = []
                 self.year_min = self.year_max = None
+                self.year_soft = False
                 self.recent_messages = []
                 self.liked_items = []
                 continue
@@ -110,7 +115,8 @@ class InterestState(BaseModel):
         for pref in delta.likes + delta.dislikes:
             self._upsert(pref.model_copy(update={"turn": self.turn}))
         if delta.year_min is not None or delta.year_max is not None:
-            self.year_min, self.year_max = delta.year_min, delta.year_max
+            if not (delta.year_soft and not self.year_soft and (self.year_min or self.year_max)):
+                self.year_min, self.year_max, self.year_soft = delta.year_min, delta.year_max, delta.year_soft
         for item_id in delta.mentioned_items:
             if item_id not in self.mentioned:
                 self.mentioned.append(item_id)
@@ -139,6 +145,7 @@ class InterestState(BaseModel):
         self.prefs = [p for p in self.prefs if p.label.lower() != label.lower()]
         if label.startswith(("from ", "up to ")):
             self.year_min = self.year_max = None
+            self.year_soft = False
             return True
         return len(self.prefs) != before
 
