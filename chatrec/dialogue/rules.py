@@ -224,6 +224,19 @@ class RuleExtractor:
                 keyword = _MOODS[phrase]
                 found.append((Preference(kind="keyword", value=keyword, label=keyword, turn=turn, weight=0.8), raw_start))
                 norm = norm[:match.start()] + " " * (match.end() - match.start()) + norm[match.end():]
+        if not any(p.kind == "keyword" for p, _ in found):
+            topic = re.search(r"\b(?:about|involving|featuring|centered on|dealing with)\s+(?:an?\s+|the\s+|some\s+)?"
+                              r"([a-z][a-z'-]+(?:\s+[a-z][a-z'-]+){0,2})", masked, re.I)
+            if topic:
+                words = []
+                for word in topic.group(1).lower().split():
+                    if word in _TOPIC_STOP:
+                        break
+                    words.append(word)
+                keyword = _singular(" ".join(words))
+                if keyword and len(keyword) >= 3 and not self.vocab.genre(keyword):
+                    found.append((Preference(kind="keyword", value=keyword, label=keyword, turn=turn, weight=0.8),
+                                  topic.start(1)))
         return found
 
     # ---- eras ---------------------------------------------------------------------------
@@ -356,6 +369,18 @@ class RuleExtractor:
             for t in targets:
                 out.setdefault(t, kind)
         return [Feedback(item_id=t, kind=k) for t, k in out.items()]
+
+
+_TOPIC_STOP = {"and", "or", "but", "from", "with", "in", "on", "that", "which", "who", "please", "maybe", "like",
+               "movie", "movies", "film", "films", "for", "to", "of", "is", "are", "was", "it", "this", "something",
+               "anything", "thing", "stuff", "the", "a", "an", "too", "very", "really", "set", "made", "by"}
+
+
+def _singular(phrase: str) -> str:
+    words = phrase.split()
+    if words and len(words[-1]) > 4 and words[-1].endswith("s") and not words[-1].endswith(("ss", "us", "is")):
+        words[-1] = words[-1][:-1]
+    return " ".join(words)
 
 
 def _feedback_kind(low: str) -> str | None:
