@@ -219,7 +219,7 @@ MALICIOUS = [
     {"id": "evil-2", "title": "Robots [x](javascript:alert(1)) ![i](x) $$x^2$$", "year": 1999, "genres": ["sci-fi"],
      "description": "</div><div style=\"position:fixed;inset:0;background:red\">overlay</div>"},
     *[{"id": f"ok-{i}", "title": f"Star Voyage {i}", "year": 1990 + i, "genres": ["sci-fi", "adventure"],
-       "description": "A crew travels to a distant star."} for i in range(6)],
+       "description": "A crew travels to a distant star."} for i in range(3)],  # 5 sci-fi items: all on screen
     *[{"id": f"c-{i}", "title": f"Laugh Out {i}", "year": 2000 + i, "genres": ["comedy"],
        "description": "Friends make jokes."} for i in range(4)],
 ]

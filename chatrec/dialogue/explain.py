@@ -88,8 +88,9 @@ class ExplanationChecker:
         for genre, _, _, phrase in self.vocab.genres_in(text):
             if genre not in item_genres and normalize(phrase) not in allowed_text:
                 return CheckResult(False, f"names genre {genre!r} the item does not have")
+        matched_text = " ".join(matched)
         for year in _YEAR.findall(text):
-            if item.year is None or str(item.year) != year[:4]:
+            if (item.year is None or str(item.year) != year[:4]) and year[:4] not in matched_text:
                 return CheckResult(False, f"names year {year}")
         item_people = self.vocab.item_people(item)
         for person in self.vocab.people_in(text):

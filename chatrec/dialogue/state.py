@@ -150,7 +150,10 @@ class InterestState(BaseModel):
         return len(self.prefs) != before
 
     def record_shown(self, item_ids: list[str]) -> None:
+        """Remember the picks on screen; cold-start picks (nothing known yet) stay eligible later."""
         self.last_shown = list(item_ids)
+        if self.is_empty():
+            return
         for item_id in item_ids:
             _add(self.shown, item_id)
 
