@@ -78,6 +78,11 @@ def settings_from_args(args: argparse.Namespace, **extra):
 def configure_index(parser: argparse.ArgumentParser) -> None:
     add_catalog_options(parser, positional=True)
     add_index_options(parser)
+    parser.add_argument("--interactions", metavar="FILE",
+                        help="interaction data (baskets JSONL, ratings CSV, ReDial JSONL) for the collaborative "
+                             "signal (CHATREC_INTERACTIONS; set it when chatting too)")
+    parser.add_argument("--links", metavar="FILE",
+                        help="for a ratings file: its item ids -> IMDb ids (MovieLens links.csv)")
 
 
 def run_index(args: argparse.Namespace) -> int:
@@ -105,6 +110,18 @@ def run_index(args: argparse.Namespace) -> int:
             bar[0].close()
     print(f"items: {report.items}  embedded: {report.embedded}  unchanged: {report.unchanged}  "
           f"removed: {report.removed}  seconds: {report.seconds:.1f}")
+    if getattr(args, "interactions", None):
+        from pathlib import Path
+
+        from chatrec.collab.defaults import interactions_model
+
+        mapping: list = []
+        model = interactions_model(Path(args.interactions), catalog, Path(settings.home),
+                                   links=Path(args.links) if args.links else None, report=mapping)
+        if mapping:
+            print(f"interactions: {mapping[0]}")
+        print(f"collaborative model: {len(model)} items; use it with CHATREC_INTERACTIONS={args.interactions}"
+              + (f" CHATREC_INTERACTIONS_LINKS={args.links}" if args.links else ""))
     return 0
 
 

@@ -26,6 +26,8 @@ class Settings(BaseModel):
     """Field mapping for a user catalog: chatrec field -> source field."""
     interactions: str | None = None
     """Path of an interaction file (baskets or ratings) for the collaborative signal."""
+    interactions_links: str | None = None
+    """For a ratings file whose item ids are not catalog ids: a links file to IMDb ids (MovieLens links.csv)."""
     chroma_url: str | None = None
     """`http://host:port` of a Chroma server; None means a PersistentClient under `home`."""
     embed_model: str | None = None
@@ -56,6 +58,7 @@ class Settings(BaseModel):
             "CHATREC_HOME": "home",
             "CHATREC_CATALOG": "catalog",
             "CHATREC_INTERACTIONS": "interactions",
+            "CHATREC_INTERACTIONS_LINKS": "interactions_links",
             "CHATREC_CHROMA_URL": "chroma_url",
             "CHATREC_EMBED_MODEL": "embed_model",
             "CHATREC_LLM": "llm",

@@ -30,26 +30,43 @@ def load_collab(settings: Settings, catalog: Catalog, *, bundled: bool):
     from chatrec.collab.cooccurrence import ItemItemModel
 
     if settings.interactions:
-        return interactions_model(Path(settings.interactions), catalog, Path(settings.home))
+        links = Path(settings.interactions_links) if settings.interactions_links else None
+        return interactions_model(Path(settings.interactions), catalog, Path(settings.home), links=links)
     if bundled:
         path = bundled_collab_path()
         return ItemItemModel.load(path) if path else None
     return None
 
 
-def interactions_model(path: Path, catalog: Catalog, home: Path):
-    """Build (or load the cached) item-item model of an interaction file mapped onto the catalog."""
+def interactions_model(path: Path, catalog: Catalog, home: Path, *, links: Path | None = None, report: list | None = None):
+    """Build (or load the cached) item-item model of an interaction file mapped onto the catalog.
+
+    `report`, when given, receives the mapping report of a fresh build (what did not map).
+    """
     from chatrec.collab.cooccurrence import ItemItemModel
     from chatrec.collab.interactions import load_interactions
 
-    stat = path.stat()
-    key = hashlib.sha256(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{catalog.fingerprint()}".encode()).hexdigest()[:16]
+    if not path.is_file():
+        from chatrec.errors import ConfigError
+
+        raise ConfigError(f"interaction file {path} does not exist")
+    key = hashlib.sha256(f"{path.resolve()}|{stat_key(path)}|{stat_key(links)}|{catalog.fingerprint()}|v1".encode()).hexdigest()[:16]
     cache = home / "collab" / f"{path.stem}-{key}"
     if cache.with_suffix(".npz").exists():
         return ItemItemModel.load(cache)
-    interactions = load_interactions(path, catalog)
+    options = {"links": links} if links else {}
+    interactions = load_interactions(path, catalog, **options)
     log.info("interactions %s: %s", path, interactions.report)
+    if report is not None:
+        report.append(interactions.report)
     model = ItemItemModel.from_interactions(interactions)
     cache.parent.mkdir(parents=True, exist_ok=True)
     model.save(cache)
     return model
+
+
+def stat_key(path: Path | None) -> str:
+    if path is None:
+        return "-"
+    stat = path.stat()
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
