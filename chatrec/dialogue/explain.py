@@ -30,8 +30,8 @@ def _prompt_ngrams() -> frozenset[str]:
     grams: set[str] = set()
     for name in ("explain", "extract"):
         prompt = load_prompt(name)
-        # the instructions and the model's example answers; not the example inputs (item facts)
-        texts = [prompt.system] + ([prompt.user] + [answer for _, answer in prompt.examples] if name == "explain" else [])
+        # the instructions only: example inputs are item facts, example answers are phrasing to imitate
+        texts = [prompt.system] + ([prompt.user] if name == "explain" else [])
         for text in texts:
             words = normalize(re.sub(r"\{\{.*?\}\}", " ", text)).split()
             grams.update(" ".join(words[i:i + 5]) for i in range(len(words) - 4))

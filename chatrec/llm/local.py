@@ -44,6 +44,11 @@ _MODELS: dict[tuple, SharedModel] = {}
 _MODELS_LOCK = threading.Lock()
 
 
+DEFAULT_PROMPT_CACHE_MB = 512
+"""A LlamaRAMCache keeps the KV state of the extraction and explanation prefixes, which alternate in
+every turn (without it each turn re-reads the ~700-token extraction prefix)."""
+
+
 def shared_model(path: Path, *, threads: int, n_ctx: int = DEFAULT_N_CTX, prompt_cache_mb: int = 0) -> SharedModel:
     """The process-wide model for these parameters, loaded on first use."""
     key = (str(path), threads, n_ctx, prompt_cache_mb)
@@ -92,7 +97,7 @@ class LocalLLM(LLM):
     max_retries = 0  # nothing transient happens in-process
 
     def __init__(self, settings: Settings, *, model_path: str | Path | None = None,
-                 n_ctx: int = DEFAULT_N_CTX, prompt_cache_mb: int = 0) -> None:
+                 n_ctx: int = DEFAULT_N_CTX, prompt_cache_mb: int = DEFAULT_PROMPT_CACHE_MB) -> None:
         super().__init__()
         self.settings = settings
         self.model_path = Path(model_path) if model_path is not None else None
