@@ -28,6 +28,12 @@ _OVERFETCH = 8
 """Unfiltered neighbours fetched per wanted result before a filtered query falls back on Chroma's `where`."""
 _MIN_OVERFETCH = 200
 _MAX_OVERFETCH = 2000
+_EXACT_MAX = 5000
+"""Filters that at most this many catalog items pass are answered exactly from the items' vectors."""
+_COUNT_TTL = 5.0
+"""Seconds a collection count is reused for sizing queries."""
+_VECTOR_CACHE = 50_000
+"""Item vectors kept in memory (a vector is fixed by the item's content, which this catalog fixes)."""
 
 
 @dataclass(frozen=True)
@@ -146,14 +152,20 @@ class VectorIndex:
         self.embedder = embedder
         self.name = name or collection_name(catalog.name, embedder.name)
         self._metadata_cache: dict[str, dict] = {}
-        self._share_cache: dict[Filters, float] = {}
+        self._pass_cache: dict[Filters, frozenset[str]] = {}
+        self._vector_cache: dict[str, np.ndarray] = {}
+        self._count: tuple[float, int] | None = None
         self._collection = client.get_or_create_collection(
             self.name, embedding_function=None,
             metadata={"hnsw:space": "cosine", "embedder": embedder.name, "dim": embedder.dim},
         )
 
     def count(self) -> int:
-        return self._collection.count()
+        """Items in the collection (re-read at most every few seconds; another process may index)."""
+        now = time.monotonic()
+        if self._count is None or now - self._count[0] > _COUNT_TTL:
+            self._count = (now, self._collection.count())
+        return self._count[1]
 
     def _stored_hashes(self) -> dict[str, str]:
         hashes: dict[str, str] = {}
@@ -187,55 +199,98 @@ class VectorIndex:
             done += len(batch)
             if progress:
                 progress(done, len(todo))
+        self._count = None
+        for item_id in removed:
+            self._vector_cache.pop(item_id, None)
+        for item in todo:
+            self._vector_cache.pop(item.id, None)
         return SyncReport(items=len(wanted), embedded=len(todo), unchanged=len(wanted) - len(todo),
                           removed=len(removed), seconds=time.perf_counter() - start)
 
     def query(self, vector: np.ndarray, *, k: int = 50, filters: Filters | None = None,
               exclude: Iterable[str] = ()) -> list[Candidate]:
-        """The k nearest items to `vector` that pass the filters, minus excluded ids.
+        """The k nearest items to `vector` that pass the filters, minus excluded ids."""
+        return self.query_many(vector, [(filters, k)], exclude=exclude)[0]
 
-        With filters, the nearest items are fetched unfiltered (distances only; enough for about
-        twice k to pass, given the share of the catalog that passes) and filtered here against the
-        same metadata Chroma holds; only for a narrow filter, or when fewer than k pass, does
-        Chroma filter (its `where` pre-filter costs tens to hundreds of ms at 36k items). Either way the result
-        is the filtered top k, since anything past the over-fetch is farther than what passed.
+    def query_many(self, vector: np.ndarray, requests: list[tuple[Filters | None, int]], *,
+                   exclude: Iterable[str] = ()) -> list[list[Candidate]]:
+        """For one query vector, the nearest items under several filters: one list per (filters, k).
+
+        All filters are exact and every answer is the filtered top k:
+        - a narrow filter (at most `_EXACT_MAX` catalog items pass) is answered exactly from those
+          items' stored vectors (kept in memory after their first fetch);
+        - the others share one unfiltered Chroma query (distances only) deep enough for about twice
+          k to pass each filter, given the share of the catalog that passes it, filtered here
+          against the same metadata Chroma holds (anything past that depth is farther than what
+          passed);
+        - when that depth would be too large, or fewer than k passed, Chroma's own `where`
+          pre-filter answers (it costs tens to hundreds of ms at 36k items).
         """
         excluded = set(exclude)
         total = self.count()
         if total == 0:
-            return []
-        query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
-        where = filters.to_where() if filters else None
-        if where is None:
-            result = self._collection.query(query_embeddings=query, n_results=min(k + len(excluded), total),
-                                            include=["distances", "embeddings"])
-            return [c for c in self._wrap(result) if c.item_id not in excluded][:k]
-        wanted = k + len(excluded)
-        share = self._pass_share(filters)
-        n = min(total, max(_MIN_OVERFETCH, int(_OVERFETCH * wanted), int(2 * wanted / max(share, 1e-9))))
-        if n > _MAX_OVERFETCH and n < total:  # a narrow filter: Chroma's pre-filter is the cheaper way
-            result = self._collection.query(query_embeddings=query, n_results=min(wanted, total),
-                                            where=where, include=["distances", "embeddings"])
-            return [c for c in self._wrap(result) if c.item_id not in excluded][:k]
-        result = self._collection.query(query_embeddings=query, n_results=n, include=["distances"])
-        hits = [(i, d) for i, d in zip(result["ids"][0], result["distances"][0])
-                if i not in excluded and filters.matches(self._metadata_of(i))][:k]
-        if len(hits) < k and n < total:
-            result = self._collection.query(query_embeddings=query, n_results=min(k + len(excluded), total),
-                                            where=where, include=["distances", "embeddings"])
-            return [c for c in self._wrap(result) if c.item_id not in excluded][:k]
-        vectors = self.vectors([i for i, _ in hits])
-        return [Candidate(item_id=i, similarity=1.0 - float(d), vector=vectors[i]) for i, d in hits if i in vectors]
+            return [[] for _ in requests]
+        query = np.asarray(vector, dtype=np.float32).reshape(-1)
+        answers: list[list[Candidate] | None] = [None] * len(requests)
+        shared: list[tuple[int, frozenset[str] | None, int]] = []  # (request no, passing set, k)
+        depth = 0
+        for no, (filters, k) in enumerate(requests):
+            wanted = k + len(excluded)
+            if filters is None or filters.to_where() is None:
+                shared.append((no, None, k))
+                depth = max(depth, min(wanted, total))
+                continue
+            passing = self._passing(filters)
+            if len(passing) <= _EXACT_MAX:
+                answers[no] = self._exact(query, passing - excluded, k)
+                continue
+            share = len(passing) / max(len(self.catalog), 1)
+            n = min(total, max(_MIN_OVERFETCH, int(_OVERFETCH * wanted), int(2 * wanted / max(share, 1e-9))))
+            if n > _MAX_OVERFETCH and n < total:
+                answers[no] = self._where_query(query, filters, k, excluded, total)
+                continue
+            shared.append((no, passing, k))
+            depth = max(depth, n)
+        if shared:
+            result = self._collection.query(query_embeddings=query.reshape(1, -1), n_results=depth,
+                                            include=["distances"])
+            ranked = [(i, d) for i, d in zip(result["ids"][0], result["distances"][0]) if i not in excluded]
+            for no, passing, k in shared:
+                hits = [(i, d) for i, d in ranked if passing is None or i in passing][:k]
+                if passing is not None and len(hits) < k and depth < total:
+                    answers[no] = self._where_query(query, requests[no][0], k, excluded, total)
+                    continue
+                vectors = self.vectors([i for i, _ in hits])
+                answers[no] = [Candidate(item_id=i, similarity=1.0 - float(d), vector=vectors[i])
+                               for i, d in hits if i in vectors]
+        return [a or [] for a in answers]
 
-    def _pass_share(self, filters: Filters) -> float:
-        """The share of catalog items that pass `filters` (cached per filter), to size the over-fetch."""
-        share = self._share_cache.get(filters)
-        if share is None:
-            passing = sum(1 for item in self.catalog if filters.matches(self._metadata_of(item.id)))
-            share = self._share_cache[filters] = passing / max(len(self.catalog), 1)
-            if len(self._share_cache) > 256:
-                self._share_cache.pop(next(iter(self._share_cache)))
-        return share
+    def _exact(self, query: np.ndarray, ids: Iterable[str], k: int) -> list[Candidate]:
+        """The k items of `ids` nearest to the query, by cosine over their stored vectors."""
+        vectors = self.vectors(sorted(ids))
+        if not vectors:
+            return []
+        keys = list(vectors)
+        matrix = np.stack([vectors[i] for i in keys])
+        norms = np.linalg.norm(matrix, axis=1) * max(float(np.linalg.norm(query)), 1e-12)
+        sims = matrix @ query / np.maximum(norms, 1e-12)
+        top = np.argsort(-sims, kind="stable")[:k]
+        return [Candidate(item_id=keys[j], similarity=float(sims[j]), vector=matrix[j]) for j in top]
+
+    def _where_query(self, query: np.ndarray, filters: Filters, k: int, excluded: set[str], total: int) -> list[Candidate]:
+        result = self._collection.query(query_embeddings=query.reshape(1, -1), n_results=min(k + len(excluded), total),
+                                        where=filters.to_where(), include=["distances", "embeddings"])
+        return [c for c in self._wrap(result) if c.item_id not in excluded][:k]
+
+    def _passing(self, filters: Filters) -> frozenset[str]:
+        """The catalog ids that pass `filters` (cached per filter): sizes the over-fetch and filters it."""
+        passing = self._pass_cache.get(filters)
+        if passing is None:
+            passing = frozenset(item.id for item in self.catalog if filters.matches(self._metadata_of(item.id)))
+            self._pass_cache[filters] = passing
+            if len(self._pass_cache) > 256:
+                self._pass_cache.pop(next(iter(self._pass_cache)))
+        return passing
 
     def _metadata_of(self, item_id: str) -> dict | None:
         """The metadata `sync()` stores for a catalog item (cached); None for an id not in the catalog."""
@@ -247,19 +302,34 @@ class VectorIndex:
             meta = self._metadata_cache[item_id] = item_metadata(item, "")
         return meta
 
-    @staticmethod
-    def _wrap(result) -> list[Candidate]:
+    def _wrap(self, result) -> list[Candidate]:
         """Chroma's columnar answer -> `Candidate`s (cosine distance -> similarity)."""
         ids, distances, embeddings = result["ids"][0], result["distances"][0], result["embeddings"][0]
-        return [Candidate(item_id=i, similarity=1.0 - float(d), vector=np.asarray(e, dtype=np.float32))
-                for i, d, e in zip(ids, distances, embeddings)]
+        out = [Candidate(item_id=i, similarity=1.0 - float(d), vector=np.asarray(e, dtype=np.float32))
+               for i, d, e in zip(ids, distances, embeddings)]
+        for c in out:
+            self._remember(c.item_id, c.vector)
+        return out
+
+    def _remember(self, item_id: str, vector: np.ndarray) -> None:
+        if item_id in self.catalog:  # only catalog items: their content, hence their vector, is fixed here
+            if len(self._vector_cache) >= _VECTOR_CACHE:
+                self._vector_cache.pop(next(iter(self._vector_cache)))
+            self._vector_cache[item_id] = vector
 
     def vectors(self, item_ids: list[str]) -> dict[str, np.ndarray]:
-        """Stored embeddings for the given ids (missing ids are left out)."""
+        """Stored embeddings for the given ids (missing ids are left out; cached in memory)."""
         if not item_ids:
             return {}
-        got = self._collection.get(ids=list(item_ids), include=["embeddings"])
-        return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
+        cache = self._vector_cache
+        found = {i: cache[i] for i in item_ids if i in cache}
+        missing = [i for i in dict.fromkeys(item_ids) if i not in found]
+        if missing:
+            got = self._collection.get(ids=missing, include=["embeddings"])
+            for i, e in zip(got["ids"], got["embeddings"]):
+                found[i] = np.asarray(e, dtype=np.float32)
+                self._remember(i, found[i])
+        return found
 
     def all_vectors(self) -> tuple[list[str], np.ndarray]:
         """Every stored id and its embedding, in pages (for rerank priors and evaluation)."""

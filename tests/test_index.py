@@ -169,12 +169,14 @@ FILTER_CASES = [
 ]
 
 
-@pytest.mark.parametrize("overfetch", ["wide", "narrow", "chroma-where"])
+@pytest.mark.parametrize("overfetch", ["exact", "wide", "narrow", "chroma-where"])
 @pytest.mark.parametrize("filters", FILTER_CASES, ids=lambda f: str(f.to_where()))
 def test_filtered_query_equals_chromas_where(index, monkeypatch, filters, overfetch):
     """Filtering the over-fetch here (or falling back on Chroma) gives what Chroma's `where` gives."""
     import chatrec.store
 
+    if overfetch != "exact":  # small filters are answered from the items' vectors; here the Chroma paths
+        monkeypatch.setattr(chatrec.store, "_EXACT_MAX", 0)
     if overfetch == "narrow":  # force the fallback whenever the first k unfiltered do not all pass
         monkeypatch.setattr(chatrec.store, "_OVERFETCH", 1)
         monkeypatch.setattr(chatrec.store, "_MIN_OVERFETCH", 1)
@@ -192,6 +194,29 @@ def test_filtered_query_equals_chromas_where(index, monkeypatch, filters, overfe
         assert all(filters.matches(index._metadata_of(c.item_id)) for c in ours)
         assert "79062" not in {c.item_id for c in ours}
         assert all(c.vector.shape == (index.embedder.dim,) for c in ours)
+
+
+@pytest.mark.parametrize("exact_max", [0, 5000])
+def test_query_many_answers_like_separate_queries(index, monkeypatch, exact_max):
+    import chatrec.store
+
+    monkeypatch.setattr(chatrec.store, "_EXACT_MAX", exact_max)
+    vector = index.embedder.embed(["space adventure"])[0]
+    requests = [(None, 5), *[(f, 3) for f in FILTER_CASES]]
+    together = index.query_many(vector, requests, exclude=["79062"])
+    assert len(together) == len(requests)
+    for (filters, k), got in zip(requests, together):
+        alone = index.query(vector, k=k, filters=filters, exclude=["79062"])
+        np.testing.assert_allclose([c.similarity for c in got], [c.similarity for c in alone], atol=1e-5)
+
+
+def test_vectors_are_served_from_memory_after_the_first_fetch(index, catalog, monkeypatch):
+    ids = [item.id for item in list(catalog)[:4]]
+    first = index.vectors(ids)
+    monkeypatch.setattr(index._collection, "get", lambda *a, **k: pytest.fail("went back to Chroma"))
+    again = index.vectors(ids)
+    assert set(first) == set(again) == set(ids)
+    assert all(np.array_equal(first[i], again[i]) for i in ids)
 
 
 def test_filters_match_the_stored_metadata(catalog):

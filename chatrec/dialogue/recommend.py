@@ -95,6 +95,20 @@ class Recommender:
         self.collab = collab
         self.weights = weights or RankWeights()
 
+    # ---- per-item text, cached (items are fixed for the catalog's lifetime) ----------------
+    @functools.lru_cache(maxsize=100_000)
+    def _norm_title(self, item_id: str) -> str:
+        return normalize(self.catalog[item_id].title)
+
+    @functools.lru_cache(maxsize=100_000)
+    def _norm_text(self, item_id: str) -> str:
+        item = self.catalog[item_id]
+        return normalize(item.title + " " + item.description)
+
+    @functools.lru_cache(maxsize=100_000)
+    def _people(self, item_id: str) -> frozenset[str]:
+        return frozenset(self.vocab.item_people(self.catalog[item_id]))
+
     # ---- the interest vector ---------------------------------------------------------------
     @functools.lru_cache(maxsize=4096)
     def _text_vector(self, text: str) -> np.ndarray:
@@ -148,17 +162,20 @@ class Recommender:
             for c in cands:
                 pool.setdefault(c.item_id, c)
 
-        k = self.weights.pool_size
-        add(self.index.query(vector, k=k, filters=base, exclude=exclude))
+        # the interest vector under the hard filters, and under each liked genre / person: one round trip
+        requests: list[tuple[Filters | None, int]] = [(base, self.weights.pool_size)]
+        for p in sorted(state.likes("genre"), key=lambda p: -p.weight)[:3]:
+            requests.append((Filters(year_min=base.year_min, year_max=base.year_max,
+                                     genres_none=base.genres_none, genres_any=(p.value,)), 25))
+        for p in state.likes("person")[:3]:
+            requests.append((Filters(year_min=base.year_min, year_max=base.year_max,
+                                     genres_none=base.genres_none, person=p.value), 20))
+        for cands in self.index.query_many(vector, requests, exclude=exclude):
+            add(cands)
+        # items close to the liked titles
         liked_items = [p.value for p in sorted(state.likes("item"), key=lambda p: -p.weight)[:4]]
         for item_id, vec in self.index.vectors(liked_items).items():
             add(self.index.query(vec, k=20, filters=base, exclude=exclude))
-        for p in sorted(state.likes("genre"), key=lambda p: -p.weight)[:3]:
-            add(self.index.query(vector, k=25, exclude=exclude, filters=Filters(
-                year_min=base.year_min, year_max=base.year_max, genres_none=base.genres_none, genres_any=(p.value,))))
-        for p in state.likes("person")[:3]:
-            add(self.index.query(vector, k=20, exclude=exclude, filters=Filters(
-                year_min=base.year_min, year_max=base.year_max, genres_none=base.genres_none, person=p.value)))
         if self.collab is not None:
             seeds, weights = self._collab_seeds(state)
             if seeds:
@@ -195,9 +212,9 @@ class Recommender:
             return []
         item_prefs = [p.value for p in state.prefs if p.kind == "item"]
         item_vectors = self.index.vectors(item_prefs)
-        taken_titles = {normalize(self.catalog[i].title) for i in state.excluded_items() | set(item_prefs) if i in self.catalog}
+        taken_titles = {self._norm_title(i) for i in state.excluded_items() | set(item_prefs) if i in self.catalog}
         scored = [self._score(state, vector, c, item_vectors) for c in pool.values()
-                  if c.item_id in self.catalog and normalize(self.catalog[c.item_id].title) not in taken_titles]
+                  if c.item_id in self.catalog and self._norm_title(c.item_id) not in taken_titles]
         scored.sort(key=lambda s: -s.score)
         return mmr(scored[: max(k * 8, 40)], k=k, lam=self.weights.mmr_lambda)
 
@@ -214,7 +231,7 @@ class Recommender:
             if hit:
                 parts["genre"] = w.genre * sum(p.weight for p in hit) / total
                 matched += [p.label for p in hit]
-        people = self.vocab.item_people(item)
+        people = self._people(item.id)
         hit_people = [p for p in state.likes("person") if normalize(p.value) in people]
         if hit_people:
             parts["person"] = w.person * max(p.weight for p in hit_people)
@@ -227,7 +244,7 @@ class Recommender:
                 parts["item_similarity"] = w.item_similarity * best
                 if best > 0.55:
                     matched.append(pref.label)
-        text = normalize(item.title + " " + item.description)
+        text = self._norm_text(item.id)
         hit_kw = [p for p in state.likes("keyword") if re.search(rf"\b{re.escape(normalize(p.value))}", text)]
         if hit_kw:
             parts["keyword"] = w.keyword * len(hit_kw)
