@@ -3,8 +3,11 @@
     python benchmarks/bench_turn.py [--llm none local] [--rounds 2] [--home DIR]
 
 Runs a fixed 8-message conversation per round on the bundled catalog (the index is built once in
---home), for each LLM mode, and prints p50/p95 per stage, "recommendations ready" (before
-explanations) and the whole turn, plus the explanation rejection rate. Ends with a JSON line.
+--home), for each LLM mode, and prints p50/p95 per stage: "first" (the first picks shown: with an
+LLM, the rules' reading, before the LLM has read the message), "ready" (the picks after the LLM's
+reading, before explanations) and the whole turn; then what happened to the LLM's explanations
+(accepted, rejected and why, cut by the turn budget) and how often the LLM's reading changed the
+first picks. Ends with a JSON line.
 """
 
 from __future__ import annotations
@@ -52,13 +55,23 @@ def main() -> int:
         t = time.perf_counter()
         bot = ChatRec(settings=settings)
         startup = time.perf_counter() - t
-        stages: dict[str, list[float]] = {"extract": [], "recommend": [], "ready": [], "explain": [], "total": []}
+        stages: dict[str, list[float]] = {"first": [], "extract": [], "recommend": [], "ready": [], "explain": [],
+                                          "total": []}
+        previews = changed = 0
         for round_no in range(args.rounds):
             session = f"bench-{mode.replace(':', '-')}-{round_no}"
             for message in CONVERSATION:
                 start = time.perf_counter()
-                ready = None
+                ready = first = None
+                preview_ids = None
                 for event in bot.stream(message, session=session):
+                    if event.kind == "preview":
+                        preview_ids = [r.item_id for r in event.reply.recommendations]
+                    if event.kind == "recommendations" and preview_ids is not None:
+                        previews += 1
+                        changed += preview_ids != [r.item_id for r in event.reply.recommendations]
+                    if event.kind in ("preview", "recommendations") and first is None:
+                        first = time.perf_counter() - start
                     if event.kind == "recommendations" and ready is None:
                         ready = time.perf_counter() - start
                     reply = event.reply
@@ -67,6 +80,7 @@ def main() -> int:
                 stages["recommend"].append(reply.timings.get("recommend", 0.0))
                 stages["explain"].append(reply.timings.get("explain", 0.0))
                 stages["ready"].append(ready if ready is not None else total)
+                stages["first"].append(first if first is not None else total)
                 stages["total"].append(total)
         checked = bot.explainer.accepted + bot.explainer.rejected
         rejection = bot.explainer.rejected / checked if checked else 0.0
@@ -76,10 +90,17 @@ def main() -> int:
         for name, values in stages.items():
             row[name] = {"p50_ms": round(1000 * pct(values, 0.5), 1), "p95_ms": round(1000 * pct(values, 0.95), 1)}
             print(f"{name:<12}{1000 * pct(values, .5):>10.1f}{1000 * pct(values, .95):>10.1f}{1000 * statistics.mean(values):>10.1f}")
+        ex = bot.explainer
+        print(f"LLM explanations: {ex.accepted} accepted ({ex.edited} after cutting a stray genre word), "
+              f"{ex.rejected} rejected {dict(ex.reasons)}, {ex.timed_out} cut by the turn budget; "
+              f"first picks changed by the LLM's reading in {changed}/{previews} turns")
         print(f"explanations: {bot.explainer.accepted} from the LLM accepted, {bot.explainer.rejected} rejected "
               f"(rejection rate {rejection:.1%}); LLM stats {bot.llm.stats.as_dict()}")
         figures[mode] = {"startup_s": round(startup, 2), "stages": row, "explanation_rejection_rate": round(rejection, 4),
-                         "llm_failures": bot.llm.stats.failures}
+                         "llm_failures": bot.llm.stats.failures, "explanations_llm": ex.accepted,
+                         "explanations_edited": ex.edited, "explanations_rejected": ex.rejected,
+                         "explanations_cut_by_budget": ex.timed_out, "rejection_reasons": dict(ex.reasons),
+                         "preview_changed": [changed, previews]}
         bot.close()
     print(json.dumps({"benchmark": "turn_latency", "figures": figures}))
     return 0

@@ -48,6 +48,9 @@ class Settings(BaseModel):
     """Ask the LLM for explanations (templates are used when False or when the LLM is `none`)."""
     explain_budget: float = 4.0
     """Seconds per turn the LLM may spend on explanations; later picks get template explanations."""
+    turn_budget: float = 6.0
+    """Seconds from a message to its last explanation: explanations still unwritten by then (even one
+    being written) get templates. The picks themselves are never cut short."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
@@ -67,6 +70,7 @@ class Settings(BaseModel):
             "CHATREC_SESSIONS": "sessions",
             "CHATREC_TOP_K": "top_k",
             "CHATREC_EXPLAIN_BUDGET": "explain_budget",
+            "CHATREC_TURN_BUDGET": "turn_budget",
             "OPENAI_BASE_URL": "openai_base_url",
             "OPENAI_API_KEY": "openai_api_key",
         }

@@ -331,6 +331,16 @@ class VectorIndex:
                 self._remember(i, found[i])
         return found
 
+    def warm(self) -> int:
+        """Load every stored vector into memory when the collection fits the cache (a 6.6k catalog
+        takes ~0.4 s); filtered queries then never wait on a first fetch. Returns how many were loaded."""
+        if self.count() > _VECTOR_CACHE:
+            return 0
+        ids, matrix = self.all_vectors()
+        for item_id, vector in zip(ids, matrix):
+            self._remember(item_id, vector)
+        return len(ids)
+
     def all_vectors(self) -> tuple[list[str], np.ndarray]:
         """Every stored id and its embedding, in pages (for rerank priors and evaluation)."""
         ids: list[str] = []

@@ -247,6 +247,39 @@ def test_checker_rejects_ungrounded_sentences(bot, sentence, reason):
     assert not verdict.ok and reason.lower() in verdict.reason.lower()
 
 
+@pytest.mark.parametrize("sentence, edited", [
+    ("Interstellar is a sci-fi thriller about a wormhole.", "Interstellar is a sci-fi film about a wormhole."),
+    ("A Sci-Fi horror movie set in space.", "A Sci-Fi movie set in space."),
+    ("An adventure-comedy ride.", "An adventure ride."),
+    ("A thriller about a wormhole.", "A thriller about a wormhole."),  # nothing of the item's own to lean on
+])
+def test_a_stray_genre_after_the_items_own_genre_is_cut(bot, sentence, edited):
+    item = next(i for i in bot.catalog if i.title == "Interstellar")
+    assert bot.explainer.checker.drop_stray_genres(sentence, item) == edited
+
+
+def test_an_llm_sentence_is_kept_after_cutting_a_stray_genre_but_never_unchecked(home):
+    llm = ScriptedLLM([InterestDelta(liked_genres=["sci-fi"])])
+    bot = make_bot(catalog=FIXTURE, home=home, llm=llm, explain=True, top_k=2)
+    llm.enqueue("A sci-fi thriller {title} fans of sci-fi will enjoy.", "A sci-fi thriller starring Tom Cruise.")
+    reply = bot.chat("I like sci-fi", session="stray-genre")
+    first, second = reply.recommendations
+    if "thriller" not in bot.catalog[first.item_id].genres:
+        assert first.explanation_source == "template"  # markup: rejected for that, not rescued
+    assert second.explanation_source == "template" and "Tom Cruise" not in second.explanation
+    assert bot.explainer.rejected == 2 and bot.explainer.edited == 0
+
+
+def test_an_llm_sentence_with_a_stray_genre_is_kept_once_cut(home):
+    llm = ScriptedLLM([InterestDelta(liked_genres=["sci-fi"])])
+    bot = make_bot(catalog=FIXTURE, home=home, llm=llm, explain=True, top_k=1)
+    llm.enqueue("A sci-fi western about a long journey.")
+    (pick,) = bot.chat("I like sci-fi", session="stray-genre-kept").recommendations
+    assert "sci-fi" in pick.genres and "western" not in pick.genres
+    assert pick.explanation_source == "llm" and pick.explanation == "A sci-fi film about a long journey."
+    assert bot.explainer.edited == 1 and bot.explainer.rejected == 0
+
+
 def test_checker_accepts_a_sentence_naming_two_credited_stars(bot):
     from chatrec.dialogue.state import InterestState
 

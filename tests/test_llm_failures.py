@@ -86,7 +86,18 @@ class FakeHandler(BaseHTTPRequestHandler):
                                 "finish_reason": "stop"}]}
         if mode == "trickle":
             return self._trickle(json.dumps(payload).encode())
+        if body.get("stream"):
+            return self._send_events(content)
         return self._send(200, payload)
+
+    def _send_events(self, content: str) -> None:
+        """A streamed answer (server-sent events), a few words per chunk, as OpenAI-compatible servers send it."""
+        words = content.split(" ")
+        chunks = [" ".join(words[i:i + 3]) + (" " if i + 3 < len(words) else "") for i in range(0, len(words), 3)]
+        events = [{"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "m",
+                   "choices": [{"index": 0, "delta": {"content": c}, "finish_reason": None}]} for c in chunks]
+        body = b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events) + b"data: [DONE]\n\n"
+        self._send_raw(200, body, "text/event-stream")
 
     def _send(self, status: int, payload: dict) -> None:
         self._send_raw(status, json.dumps(payload).encode(), "application/json")
@@ -306,7 +317,9 @@ def test_misbehaving_models_fall_back_and_count(home, name):
     bot = bot_with(llm, home, explain=True)
     sid = session()
     events = list(bot.stream("I like sci-fi movies", session=sid))
-    assert [e.kind for e in events][0] == "recommendations" and events[-1].kind == "done"
+    kinds = [e.kind for e in events]
+    assert kinds[:2] == ["preview", "recommendations"] and kinds[-1] == "done"
+    assert events[0].reply.preview and not events[-1].reply.preview
     reply = events[-1].reply
     # "none" and "prose" are plain text, which is a (weak) explanation sentence but never a valid extraction
     assert_fell_back(reply, templates=name not in ("none", "prose"))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import functools
 import re
+import time
+from collections import Counter
 from dataclasses import dataclass
 
 from chatrec.catalog import Item
@@ -44,7 +46,7 @@ class CheckResult:
     reason: str = ""
 
 
-def item_facts(item: Item, max_plot: int = 300) -> str:
+def item_facts(item: Item, max_plot: int = 200) -> str:
     """The only facts the LLM is given about an item."""
     lines = [f"Title: {item.title}"]
     if item.year:
@@ -113,6 +115,20 @@ class ExplanationChecker:
                 return CheckResult(False, f"mentions {pref.label!r}, which the user dislikes")
         return CheckResult(True)
 
+    def drop_stray_genres(self, sentence: str, item: Item) -> str:
+        """"a sci-fi thriller" -> "a sci-fi film" when the item is sci-fi but not a thriller: a genre word
+        right after one of the item's own genres is cut (the sentence is checked again afterwards)."""
+        def alternatives(phrases) -> str:  # synonyms are stored normalised ("sci fi"): match "sci-fi" too
+            return "|".join(r"[\s-]+".join(map(re.escape, p.split())) for p in sorted(phrases, key=len, reverse=True))
+
+        synonyms = self.vocab.genre_synonyms
+        own = alternatives(p for p, genres in synonyms.items() if set(genres) & set(item.genres))
+        stray = alternatives(p for p, genres in synonyms.items() if not set(genres) & set(item.genres))
+        if not own or not stray:
+            return sentence
+        pattern = re.compile(rf"\b({own})(\s+|-)({stray})\b(\s+(film|movie|story|adventure|tale)\b)?", re.IGNORECASE)
+        return pattern.sub(lambda m: m.group(1) + (m.group(4) or ("" if m.group(2) == "-" else " film")), sentence)
+
 
 def template_explanation(item: Item, matched: list[str], parts: dict[str, float]) -> str:
     """A grounded sentence from the matched features alone."""
@@ -157,32 +173,67 @@ class Explainer:
         self.use_llm = use_llm and not llm.is_null
         self.rejected = 0
         self.accepted = 0
+        self.edited = 0
+        """Accepted sentences that passed only after a stray genre word was cut ("a sci-fi thriller" -> "a sci-fi film")."""
+        self.reasons: Counter[str] = Counter()
         self.last_call_failed = False
+        self.last_timed_out = False
+        self.timed_out = 0
 
     def explain(self, item: Item, state: InterestState, matched: list[str], parts: dict[str, float],
-                *, allow_llm: bool = True) -> tuple[str, str]:
-        """(sentence, source) where source is "llm" or "template"."""
+                *, allow_llm: bool = True, deadline: float | None = None) -> tuple[str, str]:
+        """(sentence, source) where source is "llm" or "template".
+
+        `deadline` (a `time.monotonic()` value) stops the LLM mid-sentence: an unfinished sentence
+        is dropped for the template.
+        """
         self.last_call_failed = False
-        if self.use_llm and allow_llm:
-            sentence = self._llm_sentence(item, state, matched)
+        self.last_timed_out = False
+        if self.use_llm and allow_llm and (deadline is None or time.monotonic() < deadline):
+            sentence = self._llm_sentence(item, state, matched, deadline)
             if sentence:
                 verdict = self.checker.check(sentence, item, state, matched)
+                if not verdict.ok and verdict.reason.startswith("names genre"):
+                    edited = self.checker.drop_stray_genres(sentence, item)
+                    if edited != sentence and self.checker.check(edited, item, state, matched).ok:
+                        self.edited += 1
+                        sentence, verdict = edited, CheckResult(True)
                 if verdict.ok:
                     self.accepted += 1
                     return sentence, "llm"
                 self.rejected += 1
+                self.reasons[verdict.reason.split(" ")[0] + " " + verdict.reason.split(" ")[1]
+                             if " " in verdict.reason else verdict.reason] += 1
         return template_explanation(item, matched, parts), "template"
 
-    def _llm_sentence(self, item: Item, state: InterestState, matched: list[str]) -> str | None:
+    def _llm_sentence(self, item: Item, state: InterestState, matched: list[str],
+                      deadline: float | None = None) -> str | None:
+        """The LLM's first sentence, streamed: generation stops at the sentence's end or the deadline."""
         prompt = load_prompt("explain")
         interests = ", ".join(matched) if matched else ", ".join(state.summary().likes[:3]) or "not stated yet"
         messages = prompt.messages(facts=item_facts(item), interests=interests)
+        text = ""
+        pieces = self.llm.stream(messages, max_tokens=60, temperature=0.0)
         try:
-            text = self.llm.complete(messages, max_tokens=60, temperature=0.0)
+            for piece in pieces:
+                text += piece
+                if _SENTENCE_END.search(text.strip().strip('"')):
+                    break
+                if deadline is not None and time.monotonic() > deadline:
+                    self.last_timed_out = True
+                    self.timed_out += 1
+                    return None
         except LLMError:
             self.last_call_failed = True
             return None
+        finally:
+            close = getattr(pieces, "close", None)
+            if close:
+                close()
         return _first_sentence(text)
+
+
+_SENTENCE_END = re.compile(r"[.!?](\s|$)")
 
 
 def _first_sentence(text: str) -> str:

@@ -25,6 +25,12 @@ log = logging.getLogger(__name__)
 GENRE_SIMILARITY_MIN = 0.72
 
 
+_REFERS = re.compile(
+    r"\b(it|its|that|this|those|these|them|one|ones|first|second|third|fourth|fifth|last|previous|above|"
+    r"seen|watched|saw|pick|picks|suggestions?|recommendations?|\d)\b", re.IGNORECASE)
+"""Words by which a message may point at earlier picks ("seen it", "the second one")."""
+
+
 class Extractor:
     """Turns one user message into a `GroundedDelta` with the configured LLM (or rules only)."""
 
@@ -36,15 +42,26 @@ class Extractor:
         self._genre_matrix: tuple[list[str], np.ndarray] | None = None
         self.last_call_failed = False
 
-    def extract(self, message: str, *, shown: list[str] | None = None, turn: int = 0) -> tuple[GroundedDelta, list[str]]:
-        """(delta, notices); an LLM failure falls back on the rules with a short notice."""
+    def uses_llm(self, message: str) -> bool:
+        """Whether `extract` will ask the LLM about this message (not in "none" mode, nor for injections)."""
+        return not self.llm.is_null and not _INJECTION.search(message)
+
+    def extract(self, message: str, *, shown: list[str] | None = None, turn: int = 0,
+                ruled: GroundedDelta | None = None) -> tuple[GroundedDelta, list[str]]:
+        """(delta, notices); an LLM failure falls back on the rules with a short notice.
+
+        `ruled` is the rules' reading of the same message when the caller already has it.
+        """
         shown = list(shown or [])
         self.last_call_failed = False
-        ruled = self.rules.extract(message, shown=shown, turn=turn)
-        if self.llm.is_null or _INJECTION.search(message):
+        if ruled is None:
+            ruled = self.rules.extract(message, shown=shown, turn=turn)
+        if not self.uses_llm(message):
             return ruled, []
         try:
-            proposal = self.llm.complete(self._messages(message, shown), schema=InterestDelta, max_tokens=320)
+            refers = bool(ruled.feedback) or bool(_REFERS.search(message))
+            proposal = self.llm.complete(self._messages(message, shown if refers else []), schema=InterestDelta,
+                                         max_tokens=200)
         except LLMError as exc:
             self.last_call_failed = True
             log.info("extraction fell back on rules (%s)", type(exc).__name__)
@@ -53,6 +70,7 @@ class Extractor:
         return merge(ruled, grounded), []
 
     def _messages(self, message: str, shown: list[str]):
+        """The prompt; earlier picks are listed only when the message may refer to them (fewer tokens to read)."""
         shown_text = "; ".join(f"{i + 1}. {self.vocab.catalog[s].label}" for i, s in enumerate(shown[:5]) if s in self.vocab.catalog) or "none"
         return load_prompt("extract").messages(message=message.replace('"', "'")[:1500], shown=shown_text)
 

@@ -9,8 +9,11 @@ explanations are written.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Literal
@@ -31,13 +34,17 @@ MAX_MESSAGE_CHARS = 2000
 COLD_START_QUESTION = ("Tell me what you enjoy: a genre, a film you loved, an actor or director? "
                        "Meanwhile, here are a few well-known picks from different genres.")
 FEEDBACK_KINDS = ("liked", "disliked", "seen")
+TURN_WORKERS = 8
+"""Turns that run at once per bot; more wait for a free worker (they would share the same CPUs anyway)."""
+_POOL_LOCK = threading.Lock()
 
 
 @dataclass
 class StreamEvent:
-    """One step of a streamed turn: `recommendations` (picks, explanations pending), `explanation`, `done`."""
+    """One step of a streamed turn: `preview` (first picks from the rules, when an LLM also reads the
+    message), `recommendations` (the picks, explanations pending), `explanation`, `done`."""
 
-    kind: Literal["recommendations", "explanation", "done"]
+    kind: Literal["preview", "recommendations", "explanation", "done"]
     reply: Reply
     index: int | None = None
 
@@ -90,6 +97,7 @@ class ChatRec:
         self.embedder = embedder
         self.index = self._open_store(store, open_index)
         self.index_report = self.index.sync(progress=progress)
+        self.index.warm()
         self.collab = collab if collab is not None else self._default_collab()
         self.llm = make_llm(llm if llm is not None else self.settings.llm, self.settings)
         popularity = {i: self.collab.popularity(i) for i in self.catalog.ids} if self.collab is not None else None
@@ -100,6 +108,9 @@ class ChatRec:
         use_llm_explanations = self.settings.explain if explain is None else explain
         self.explainer = Explainer(self.llm, self.vocab, use_llm=use_llm_explanations)
         self.top_k = top_k or self.settings.top_k
+        self._pool: ThreadPoolExecutor | None = None
+        # the first torch call on a thread is slow (~0.5 s): pay it on a turn worker now, not in the first turn
+        self._turn_pool().submit(self.recommender.warm)
         if isinstance(sessions, SessionStore):
             self.sessions = sessions
         else:
@@ -136,7 +147,13 @@ class ChatRec:
         return reply
 
     def stream(self, message: str, session: str = "default") -> Iterator[StreamEvent]:
-        """One turn as events: picks first (explanations pending), then each explanation, then done."""
+        """One turn as events: `preview` (the rules' first reading, only when an LLM reads the message
+        too), `recommendations` (the picks; explanations pending), one `explanation` per pick, `done`.
+
+        The turn runs on a worker thread: a caller that stops reading never blocks the session, and
+        the turn (state and transcript) is saved even if nobody reads to the end. The workers live as
+        long as the bot (a new thread per turn would rebuild torch's thread pool: ~0.5 s a turn).
+        """
         session = check_session_id(session)
         text, notices = clean_message(message)
         if not text:
@@ -146,47 +163,98 @@ class ChatRec:
                 interests=state.summary(), session=session, turn=state.turn,
                 notices=notices + ["Empty message: nothing changed."], asks_question=True))
             return
+        events: queue.SimpleQueue = queue.SimpleQueue()
+        stop = threading.Event()
+        self._turn_pool().submit(self._run_turn, session, text, notices, events.put, stop)
+        try:
+            while True:
+                event = events.get()
+                if isinstance(event, BaseException):
+                    raise event
+                yield event
+                if event.kind == "done":
+                    return
+        finally:
+            stop.set()
+
+    def _turn_pool(self) -> ThreadPoolExecutor:
+        with _POOL_LOCK:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=TURN_WORKERS, thread_name_prefix="chatrec-turn")
+            return self._pool
+
+    def _run_turn(self, session: str, text: str, notices: list[str], emit: Callable[[Any], None],
+                  stop: threading.Event) -> None:
+        try:
+            self._turn(session, text, notices, emit, stop)
+        except BaseException as exc:  # handed to the reader, who raises it
+            emit(exc)
+
+    def _turn(self, session: str, text: str, notices: list[str], emit: Callable[[Any], None],
+              stop: threading.Event) -> None:
         with self.sessions.session_lock(session):
             state = self.sessions.load(session)
             timings: dict[str, float] = {}
             start = time.perf_counter()
             state.begin_turn(text)
-            delta, llm_notices = self.extractor.extract(text, shown=state.last_shown, turn=state.turn)
+            ruled = self.extractor.rules.extract(text, shown=state.last_shown, turn=state.turn)
+            rules_seconds = time.perf_counter() - start
+            if self.extractor.uses_llm(text):
+                # picks from the rules' reading right away; the LLM's reading below may change them
+                early = state.model_copy(deep=True)
+                early_delta = ruled.model_copy(deep=True)
+                self._apply(early, early_delta)
+                early_picks = self.recommender.rank(early, k=self.top_k)
+                timings["preview"] = time.perf_counter() - start
+                emit(StreamEvent("preview", self._reply(session, early, early_delta, early_picks, list(notices),
+                                                        dict(timings), preview=True)))
+            t = time.perf_counter()
+            delta, llm_notices = self.extractor.extract(text, shown=state.last_shown, turn=state.turn, ruled=ruled)
             notices += llm_notices
-            feedback, delta.feedback = [fb for fb in delta.feedback if fb.item_id in self.catalog], []
-            state.apply(delta)
-            for fb in feedback:
-                state.apply_feedback(fb.item_id, fb.kind, label=self.catalog[fb.item_id].label)
-            delta.feedback = feedback
-            timings["extract"] = time.perf_counter() - start
+            self._apply(state, delta)
+            timings["extract"] = rules_seconds + time.perf_counter() - t
             t = time.perf_counter()
             picks = self.recommender.rank(state, k=self.top_k)
             timings["recommend"] = time.perf_counter() - t
-            asks = state.is_empty() or (delta.is_empty() and not picks)
-            reply = Reply(text=self._reply_text(state, delta, picks, asks), interests=state.summary(), session=session,
-                          turn=state.turn, notices=notices, timings=dict(timings), asks_question=asks,
-                          recommendations=[_recommendation(p) for p in picks])
+            reply = self._reply(session, state, delta, picks, notices, dict(timings))
             state.record_shown([p.item.id for p in picks])
             self.sessions.save(session, state, [("user", text)])
-        # The state is saved: explanations are written outside the session lock, so a caller that
-        # stops reading the stream never blocks the session.
-        yield StreamEvent("recommendations", reply.model_copy(deep=True))
+        # The state is saved: explanations are written outside the session lock.
+        emit(StreamEvent("recommendations", reply.model_copy(deep=True)))
         t = time.perf_counter()
-        deadline = t + self.settings.explain_budget
+        now = time.monotonic()
+        deadline = min(now + self.settings.explain_budget, now - (t - start) + self.settings.turn_budget)
         llm_alive = not self.extractor.last_call_failed
         for i, pick in enumerate(picks):
+            allow = llm_alive and not stop.is_set() and time.monotonic() < deadline
             sentence, source = self.explainer.explain(pick.item, state, pick.matched, pick.parts,
-                                                      allow_llm=llm_alive and time.perf_counter() < deadline)
+                                                      allow_llm=allow, deadline=deadline)
             llm_alive = llm_alive and not self.explainer.last_call_failed
             reply.recommendations[i].explanation = sentence
             reply.recommendations[i].explanation_source = source
-            yield StreamEvent("explanation", reply.model_copy(deep=True), index=i)
+            if not stop.is_set():
+                emit(StreamEvent("explanation", reply.model_copy(deep=True), index=i))
         timings["explain"] = time.perf_counter() - t
         timings["total"] = time.perf_counter() - start
         reply.timings = timings
         self.sessions.append_transcript(session, state.turn, "assistant", reply.text + "".join(
             f"\n{i + 1}. {r.label}: {r.explanation}" for i, r in enumerate(reply.recommendations)))
-        yield StreamEvent("done", reply)
+        emit(StreamEvent("done", reply))
+
+    def _apply(self, state: InterestState, delta: GroundedDelta) -> None:
+        """Apply a message's delta (feedback on catalog items only) to the state."""
+        feedback, delta.feedback = [fb for fb in delta.feedback if fb.item_id in self.catalog], []
+        state.apply(delta)
+        for fb in feedback:
+            state.apply_feedback(fb.item_id, fb.kind, label=self.catalog[fb.item_id].label)
+        delta.feedback = feedback
+
+    def _reply(self, session: str, state: InterestState, delta: GroundedDelta, picks: list[Scored],
+               notices: list[str], timings: dict[str, float], *, preview: bool = False) -> Reply:
+        asks = state.is_empty() or (delta.is_empty() and not picks)
+        return Reply(text=self._reply_text(state, delta, picks, asks), interests=state.summary(), session=session,
+                     turn=state.turn, notices=notices, timings=timings, asks_question=asks, preview=preview,
+                     recommendations=[_recommendation(p) for p in picks])
 
     def feedback(self, session: str, item_id: str, kind: str) -> InterestSummary:
         """Record 👍 ("liked"), 👎 ("disliked") or "seen" on an item; returns the updated interests."""
@@ -258,6 +326,9 @@ class ChatRec:
         self.sessions.forget(check_session_id(session))
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
         self.sessions.close()
 
     # ---- helpers --------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from chatrec.store import Candidate, Filters, VectorIndex
 
 
 SEED_DECAY = 0.5
-"""Weight kept per older mention when the session's mentions seed the co-occurrence model (tuned on dev_a)."""
+"""Default of `RankWeights.seed_decay` (the weight kept per older mention)."""
 COLLAB_POOL = 60
 """Co-occurrence candidates added to the pool."""
 COLLAB_POP_PRIOR = 0.1
@@ -61,6 +61,20 @@ class RankWeights(BaseModel):
     message_weight: float = 0.6
     mmr_lambda: float = 0.15
     pool_size: int = 80
+    seed_decay: float = SEED_DECAY
+    """Weight kept per older mention when the session's mentions seed the co-occurrence model
+    (the most recent mention weighs 1, the one before `seed_decay`, ...)."""
+    collab_prior: float = 0.0
+    """Popularity prior added to the co-occurrence score before it is normalised into the "collab"
+    part: with `collab_prior` = the bundled blend's `pop_weight` the part is the co-mention
+    baseline's own score (scaled to a top of 1), so chatrec can reproduce that ranking."""
+    popularity_cold: float | None = None
+    """Weight of the popularity prior on turns with no co-occurrence seed yet (text-only turns: the
+    collaborative model can then only say what is popular); None = `popularity`."""
+    cold_pool: int = 0
+    """On turns with no co-occurrence seed: the `cold_pool` most popular items of each liked genre
+    (up to 3 genres), and overall, join the candidate pool (the vector query alone rarely reaches
+    the well-known titles people are recommended)."""
 
     @classmethod
     def bundled(cls) -> "RankWeights":
@@ -108,6 +122,10 @@ class Recommender:
     @functools.lru_cache(maxsize=100_000)
     def _people(self, item_id: str) -> frozenset[str]:
         return frozenset(self.vocab.item_people(self.catalog[item_id]))
+
+    def warm(self) -> None:
+        """Run the embedder once on this thread (its first call on a thread is slow)."""
+        self._text_vector("movies")
 
     # ---- the interest vector ---------------------------------------------------------------
     @functools.lru_cache(maxsize=4096)
@@ -178,11 +196,21 @@ class Recommender:
             add(self.index.query(vec, k=20, filters=base, exclude=exclude))
         if self.collab is not None:
             seeds, weights = self._collab_seeds(state)
-            if seeds:
+            top: list[str] = []
+            if self._has_collab_seeds(seeds):
                 # the co-mention ranking itself (neighbours of the recency-weighted seeds + popularity prior)
                 ranked = self.collab.recommend(seeds, k=COLLAB_POOL + len(exclude), weights=weights,
                                                pop_weight=COLLAB_POP_PRIOR, exclude=exclude)
                 top = [i for i, _ in ranked if i not in pool][:COLLAB_POOL]
+            elif self.weights.cold_pool > 0:
+                # no seed yet: the best-known items of the liked genres, and overall
+                n = self.weights.cold_pool
+                by_genre = self._popular_by_genre()
+                for p in sorted(state.likes("genre"), key=lambda p: -p.weight)[:3]:
+                    top += [i for i in by_genre.get(p.value, ()) if i not in exclude][:n]
+                top += [i for i in by_genre.get("", ()) if i not in exclude][:n]
+                top = [i for i in dict.fromkeys(top) if i not in pool]
+            if top:
                 vectors = self.index.vectors(top)
                 for item_id in top:
                     item = self.catalog.get(item_id)
@@ -192,14 +220,36 @@ class Recommender:
         return pool
 
     def _collab_seeds(self, state: InterestState) -> tuple[list[str], list[float]]:
-        """Items mentioned in the session, the most recent weighted most (SEED_DECAY per older
+        """Items mentioned in the session, the most recent weighted most (`seed_decay` per older
         mention), and liked items at least at their preference weight."""
         ordered = [i for i in state.mentioned if i not in state.rejected]
         n = len(ordered)
-        seeds: dict[str, float] = {iid: SEED_DECAY ** (n - 1 - pos) for pos, iid in enumerate(ordered)}
+        decay = self.weights.seed_decay
+        seeds: dict[str, float] = {iid: decay ** (n - 1 - pos) for pos, iid in enumerate(ordered)}
         for p in state.likes("item"):
             seeds[p.value] = max(seeds.get(p.value, 0.0), p.weight)
         return list(seeds), list(seeds.values())
+
+    def _has_collab_seeds(self, seeds: list[str]) -> bool:
+        """Whether any seed is known to the collaborative model (else it can only rank by popularity)."""
+        if self.collab is None:
+            return False
+        contains = getattr(self.collab, "__contains__", None)
+        return any(s in self.collab for s in seeds) if contains is not None else bool(seeds)
+
+    @functools.lru_cache(maxsize=1)
+    def _popular_by_genre(self) -> dict[str, list[str]]:
+        """Catalog items by genre, most popular first ("" = all genres); for the seedless pool."""
+        out: dict[str, list[str]] = {"": []}
+        for entry in self.collab.top_popular(len(self.catalog) + 1000) if self.collab is not None else ():
+            item_id = entry if isinstance(entry, str) else entry[0]
+            item = self.catalog.get(item_id)
+            if item is None:
+                continue
+            out[""].append(item_id)
+            for g in item.genres:
+                out.setdefault(g, []).append(item_id)
+        return out
 
     # ---- ranking --------------------------------------------------------------------------
     def rank(self, state: InterestState, *, k: int = 5) -> list[Scored]:
@@ -251,12 +301,16 @@ class Recommender:
             matched += [p.label for p in hit_kw]
         if self.collab is not None:
             seeds, weights = self._collab_seeds(state)
-            if seeds:
-                collab = self._collab_scores(tuple(seeds), tuple(weights))
-                if cand.item_id in collab:
-                    parts["collab"] = w.collab * collab[cand.item_id]
+            seeded = self._has_collab_seeds(seeds)
+            pop = self.collab.popularity(cand.item_id)
+            if seeded:
+                collab, top = self._collab_scores(tuple(seeds), tuple(weights), w.collab_prior)
+                value = collab.get(cand.item_id, 0.0) + w.collab_prior * pop
+                if top > 0 and value > 0:
+                    parts["collab"] = w.collab * value / top
             signals = len(state.prefs) + len(state.mentioned)
-            parts["popularity"] = w.popularity * self.collab.popularity(cand.item_id) / (1.0 + 0.3 * signals)
+            pop_weight = w.popularity if seeded or w.popularity_cold is None else w.popularity_cold
+            parts["popularity"] = pop_weight * pop / (1.0 + 0.3 * signals)
         if state.year_soft and (state.year_min is not None or state.year_max is not None):
             inside = item.year is not None and (state.year_min or 0) <= item.year <= (state.year_max or 9999)
             parts["era"] = w.era if inside else -0.5 * w.era
@@ -281,10 +335,13 @@ class Recommender:
                       vector=cand.vector, matched=list(dict.fromkeys(matched)))
 
     @functools.lru_cache(maxsize=256)
-    def _collab_scores(self, seeds: tuple[str, ...], weights: tuple[float, ...]) -> dict[str, float]:
+    def _collab_scores(self, seeds: tuple[str, ...], weights: tuple[float, ...],
+                       prior: float = 0.0) -> tuple[dict[str, float], float]:
+        """(raw co-occurrence score of every item the seeds reach, the normaliser): the top of
+        score + `prior` * popularity over those items, so the best one gets a part of `collab`."""
         scores = self.collab.score_candidates(list(seeds), list(weights)) if self.collab else {}
-        top = max(scores.values(), default=0.0)
-        return {i: s / top for i, s in scores.items()} if top > 0 else {}
+        top = max((s + prior * self.collab.popularity(i) for i, s in scores.items()), default=0.0)
+        return scores, top
 
     def cold_start(self, state: InterestState, *, k: int = 5) -> list[Scored]:
         """Well-known items across different genres (popularity when known, else catalog order)."""

@@ -136,6 +136,8 @@ class Reply(BaseModel):
     """Short notices for the user (message truncated, LLM unavailable, ...)."""
     timings: dict[str, float] = Field(default_factory=dict)
     asks_question: bool = False
+    preview: bool = False
+    """True for the first picks of a streamed turn, read by the rules alone; the LLM's reading follows."""
 
 
 class InterestSummary(BaseModel):

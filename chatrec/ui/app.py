@@ -214,6 +214,10 @@ class ChatPage:
         try:
             for event in events:
                 reply = event.reply
+                if event.kind == "preview":  # first picks from the rules; the LLM's reading follows
+                    page.cards = list(reply.recommendations)
+                    yield View(page, list(history), reply.interests, "First picks; reading your message more closely…")
+                    continue
                 if not answered:
                     history.append(chat_message("assistant", reply_text(reply)))
                     answered = True
