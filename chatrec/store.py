@@ -30,6 +30,8 @@ _MIN_OVERFETCH = 200
 _MAX_OVERFETCH = 2000
 _EXACT_MAX = 5000
 """Filters that at most this many catalog items pass are answered exactly from the items' vectors."""
+_DEEPER = 4
+"""How much deeper the one retry looks when a query's neighbourhood has too few items passing a filter."""
 _COUNT_TTL = 5.0
 """Seconds a collection count is reused for sizing queries."""
 _VECTOR_CACHE = 50_000
@@ -154,6 +156,7 @@ class VectorIndex:
         self._metadata_cache: dict[str, dict] = {}
         self._pass_cache: dict[Filters, frozenset[str]] = {}
         self._vector_cache: dict[str, np.ndarray] = {}
+        self._exact_cache: dict[Filters, tuple[list[str], np.ndarray, np.ndarray]] = {}
         self._count: tuple[float, int] | None = None
         self._collection = client.get_or_create_collection(
             self.name, embedding_function=None,
@@ -200,6 +203,7 @@ class VectorIndex:
             if progress:
                 progress(done, len(todo))
         self._count = None
+        self._exact_cache.clear()
         for item_id in removed:
             self._vector_cache.pop(item_id, None)
         for item in todo:
@@ -242,7 +246,7 @@ class VectorIndex:
                 continue
             passing = self._passing(filters)
             if len(passing) <= _EXACT_MAX:
-                answers[no] = self._exact(query, passing - excluded, k)
+                answers[no] = self._exact(query, filters, passing, excluded, k)
                 continue
             share = len(passing) / max(len(self.catalog), 1)
             n = min(total, max(_MIN_OVERFETCH, int(_OVERFETCH * wanted), int(2 * wanted / max(share, 1e-9))))
@@ -252,30 +256,50 @@ class VectorIndex:
             shared.append((no, passing, k))
             depth = max(depth, n)
         if shared:
-            result = self._collection.query(query_embeddings=query.reshape(1, -1), n_results=depth,
-                                            include=["distances"])
-            ranked = [(i, d) for i, d in zip(result["ids"][0], result["distances"][0]) if i not in excluded]
+            ranked = self._nearest(query, depth, excluded)
+            deeper = None
             for no, passing, k in shared:
                 hits = [(i, d) for i, d in ranked if passing is None or i in passing][:k]
                 if passing is not None and len(hits) < k and depth < total:
-                    answers[no] = self._where_query(query, requests[no][0], k, excluded, total)
-                    continue
+                    # this query's neighbourhood is poor in the filter: look once deeper, then let Chroma filter
+                    if deeper is None:
+                        deeper = self._nearest(query, min(total, depth * _DEEPER), excluded)
+                    hits = [(i, d) for i, d in deeper if i in passing][:k]
+                    if len(hits) < k and depth * _DEEPER < total:
+                        answers[no] = self._where_query(query, requests[no][0], k, excluded, total)
+                        continue
                 vectors = self.vectors([i for i, _ in hits])
                 answers[no] = [Candidate(item_id=i, similarity=1.0 - float(d), vector=vectors[i])
                                for i, d in hits if i in vectors]
         return [a or [] for a in answers]
 
-    def _exact(self, query: np.ndarray, ids: Iterable[str], k: int) -> list[Candidate]:
-        """The k items of `ids` nearest to the query, by cosine over their stored vectors."""
-        vectors = self.vectors(sorted(ids))
-        if not vectors:
+    def _nearest(self, query: np.ndarray, n: int, excluded: set[str]) -> list[tuple[str, float]]:
+        """The n nearest stored items (id, cosine distance), unfiltered, minus excluded ids."""
+        result = self._collection.query(query_embeddings=query.reshape(1, -1), n_results=n, include=["distances"])
+        return [(i, d) for i, d in zip(result["ids"][0], result["distances"][0]) if i not in excluded]
+
+    def _exact(self, query: np.ndarray, filters: Filters, passing: frozenset[str], excluded: set[str],
+               k: int) -> list[Candidate]:
+        """The k items passing `filters` nearest to the query, by cosine over their stored vectors
+        (the passing items' normalised matrix is kept per filter)."""
+        cached = self._exact_cache.get(filters)
+        if cached is None:
+            vectors = self.vectors(sorted(passing))
+            keys = list(vectors)
+            matrix = np.stack([vectors[i] for i in keys]) if keys else np.zeros((0, self.embedder.dim), np.float32)
+            unit = matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+            cached = self._exact_cache[filters] = (keys, matrix, unit)
+            if len(self._exact_cache) > 64:
+                self._exact_cache.pop(next(iter(self._exact_cache)))
+        keys, matrix, unit = cached
+        if not keys:
             return []
-        keys = list(vectors)
-        matrix = np.stack([vectors[i] for i in keys])
-        norms = np.linalg.norm(matrix, axis=1) * max(float(np.linalg.norm(query)), 1e-12)
-        sims = matrix @ query / np.maximum(norms, 1e-12)
-        top = np.argsort(-sims, kind="stable")[:k]
-        return [Candidate(item_id=keys[j], similarity=float(sims[j]), vector=matrix[j]) for j in top]
+        sims = unit @ (query / max(float(np.linalg.norm(query)), 1e-12))
+        want = min(len(keys), k + len(excluded))
+        top = np.argpartition(-sims, want - 1)[:want] if want < len(keys) else np.arange(len(keys))
+        top = top[np.argsort(-sims[top], kind="stable")]
+        return [Candidate(item_id=keys[j], similarity=float(sims[j]), vector=matrix[j])
+                for j in top if keys[j] not in excluded][:k]
 
     def _where_query(self, query: np.ndarray, filters: Filters, k: int, excluded: set[str], total: int) -> list[Candidate]:
         result = self._collection.query(query_embeddings=query.reshape(1, -1), n_results=min(k + len(excluded), total),

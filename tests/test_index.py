@@ -169,7 +169,7 @@ FILTER_CASES = [
 ]
 
 
-@pytest.mark.parametrize("overfetch", ["exact", "wide", "narrow", "chroma-where"])
+@pytest.mark.parametrize("overfetch", ["exact", "wide", "deeper", "narrow", "chroma-where"])
 @pytest.mark.parametrize("filters", FILTER_CASES, ids=lambda f: str(f.to_where()))
 def test_filtered_query_equals_chromas_where(index, monkeypatch, filters, overfetch):
     """Filtering the over-fetch here (or falling back on Chroma) gives what Chroma's `where` gives."""
@@ -177,9 +177,11 @@ def test_filtered_query_equals_chromas_where(index, monkeypatch, filters, overfe
 
     if overfetch != "exact":  # small filters are answered from the items' vectors; here the Chroma paths
         monkeypatch.setattr(chatrec.store, "_EXACT_MAX", 0)
-    if overfetch == "narrow":  # force the fallback whenever the first k unfiltered do not all pass
+    if overfetch in ("deeper", "narrow"):  # the first k unfiltered rarely all pass: a retry is needed
         monkeypatch.setattr(chatrec.store, "_OVERFETCH", 1)
         monkeypatch.setattr(chatrec.store, "_MIN_OVERFETCH", 1)
+        # "deeper": the one deeper look answers; "narrow": it does not, and Chroma's `where` answers
+        monkeypatch.setattr(chatrec.store, "_DEEPER", 10_000 if overfetch == "deeper" else 1)
     if overfetch == "chroma-where":  # every filter counts as narrow: Chroma's own pre-filter answers
         monkeypatch.setattr(chatrec.store, "_MAX_OVERFETCH", 0)
     for text in ("space adventure", "a scary night", "love story", "crime family"):
