@@ -38,6 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     red.add_argument("--no-collab", action="store_true", help="chatrec without the collaborative model")
     red.add_argument("--no-baselines", action="store_true", help="chatrec only")
     red.add_argument("--weights", metavar="JSON", help="a rank-weights JSON (default: data/rank_weights.json or built-in)")
+    red.add_argument("--llm-cache", metavar="FILE", help="keep the LLM's answers in this SQLite file and reuse them "
+                                                          "(re-runs with other weights skip the LLM)")
     _common(red)
     sim = sub.add_parser("simulate", help="templated simulated users (no LLM)",
                          description="Simulated users reveal one attribute of a target item per turn; success@{1,5,10} by turn.")
@@ -102,7 +104,8 @@ def _weights(path: str | None):
 
 
 def build_redial_run(*, llm: str = "none", collab: bool = True, baselines: bool = True, seed: int = 0,
-                     home: str | Path | None = None, weights=None, embedder: str = "real"):
+                     home: str | Path | None = None, weights=None, embedder: str = "real",
+                     llm_cache: str | Path | None = None):
     """(systems, catalog, bot) for a ReDial run over the bundled catalog."""
     from chatrec.collab.cooccurrence import ItemItemModel
     from chatrec.collab.defaults import bundled_collab_path
@@ -112,6 +115,12 @@ def build_redial_run(*, llm: str = "none", collab: bool = True, baselines: bool 
 
     path = bundled_collab_path()
     model = ItemItemModel.load(path) if path else None
+    if llm_cache and llm != "none":
+        from chatrec.llm.cache import CachedLLM
+        from chatrec.llm.factory import make_llm
+        from chatrec.settings import Settings
+
+        llm = CachedLLM(make_llm(llm, Settings.from_env()), llm_cache)
     bot = make_bot(embedder=embedder, llm=llm, collab=model if collab else None, explain=False, top_k=20,
                    home=Path(home) if home else default_eval_home(), weights=weights)
     use_cached_index(bot, memo_queries=False)
@@ -131,7 +140,8 @@ def run_redial(args: argparse.Namespace) -> int:
     records = read_dialogues(args.data, limit=args.limit)
     started = time.perf_counter()
     systems, catalog, bot = build_redial_run(llm=args.llm, collab=not args.no_collab, baselines=not args.no_baselines,
-                                             seed=args.seed, home=args.home, weights=_weights(args.weights))
+                                             seed=args.seed, home=args.home, weights=_weights(args.weights),
+                                             llm_cache=args.llm_cache)
     setup = time.perf_counter() - started
     labels = {item.id: item.label for item in catalog}
     with _bar(len(records), "redial", args.quiet) as bar:
