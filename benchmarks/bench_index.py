@@ -41,44 +41,6 @@ QUERIES = ["space adventure", "a scary haunted house", "romantic comedy in New Y
            "a musical about show business", "superhero saves the city", "a dog and its boy"]
 
 
-def prepare_wikipedia(out_dir: Path) -> tuple[list[Path], dict]:
-    """Write the Wikipedia films as JSONL with a unique `wiki_id`; say exactly what was done to ids."""
-    files = sorted(WIKI_DIR.glob("movies-*.json"))
-    records = [r for f in files for r in json.loads(f.read_text(encoding="utf-8"))]
-    notes: dict = {"records": len(records)}
-    try:  # the plain attempt a user would make first
-        load_catalog(files, parse_mapping(["id=href"]))
-        notes["plain_map_id_href"] = "loaded"
-    except CatalogError as exc:
-        notes["plain_map_id_href"] = f"rejected: {exc}"
-    href_counts = Counter(r.get("href") for r in records if r.get("href"))
-    seen_exact: set[str] = set()
-    used: Counter = Counter()
-    out = out_dir / "wikipedia_movies.jsonl"
-    no_href = exact_dups = shared_href = 0
-    with out.open("w", encoding="utf-8") as handle:
-        for record in records:
-            key = json.dumps(record, sort_keys=True)
-            if key in seen_exact:  # the very same record twice: keep one
-                exact_dups += 1
-                continue
-            seen_exact.add(key)
-            href = record.get("href")
-            if not href:  # no article: id from title and year
-                no_href += 1
-                base = f"{record['title']} ({record.get('year')})"
-            else:
-                base = href
-                if href_counts[href] > 1:
-                    shared_href += 1
-            used[base] += 1
-            wiki_id = base if used[base] == 1 else f"{base}#{used[base]}"
-            handle.write(json.dumps({**record, "wiki_id": wiki_id}, ensure_ascii=False) + "\n")
-    notes.update(no_href_id_from_title_year=no_href, exact_duplicates_dropped=exact_dups,
-                 records_sharing_an_href_suffixed=shared_href)
-    return [out], notes
-
-
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values), q))
 
@@ -161,16 +123,20 @@ def main() -> int:
         if not WIKI_DIR.is_dir():
             print(f"\n{WIKI_DIR} not found: skipping the Wikipedia catalog")
         else:
-            files, notes = prepare_wikipedia(Path(tmp.name))
-            t0 = time.perf_counter()
-            wiki = load_catalog(files, parse_mapping(["id=wiki_id"]), name="wikipedia")
+            files = sorted(WIKI_DIR.glob("movies-*.json"))
+            try:  # the plain attempt a user would make first
+                load_catalog(files, parse_mapping(["id=href"]))
+                plain = "loaded"
+            except CatalogError as exc:
+                plain = f"rejected: {exc}"
+            t0 = time.perf_counter()  # what works: chatrec index FILES --map id=href --ids derive
+            wiki = load_catalog(files, parse_mapping(["id=href"]), name="wikipedia", ids="derive")
             load_s = time.perf_counter() - t0
-            print(f"\nWikipedia ids: {notes['records']} records. `--map id=href` on the raw files: "
-                  f"{notes['plain_map_id_href']}")
-            print(f"  so ids were made as: href when unique; {notes['records_sharing_an_href_suffixed']} records "
-                  f"share an href with a different film (suffixed #2, #3); {notes['no_href_id_from_title_year']} "
-                  f"have no href (id = 'Title (Year)'); {notes['exact_duplicates_dropped']} exact duplicate "
-                  f"records dropped")
+            notes = {"plain_map_id_href": plain, **wiki.load_notes}
+            print(f"\nWikipedia: `--map id=href` alone: {plain}")
+            print(f"  with --ids derive: {len(wiki)} items; {notes['derived_ids']} ids made from title and year, "
+                  f"{notes['suffixed_ids']} repeated hrefs suffixed #2/#3..., "
+                  f"{notes['exact_duplicates_dropped']} exact duplicate records dropped")
             result = bench_catalog("wikipedia", wiki, embedder, home, args.queries, load_s)
             result["id_notes"] = notes
             results.append(result)

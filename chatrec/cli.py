@@ -47,6 +47,10 @@ def add_catalog_options(parser: argparse.ArgumentParser, *, positional: bool = F
     parser.add_argument("--map", action="append", default=[], metavar="FIELD=SOURCE",
                         help="read chatrec FIELD from the catalog's SOURCE field, e.g. --map id=href "
                              "--map people.star=cast (repeatable)")
+    parser.add_argument("--ids", choices=("strict", "derive"),
+                        help="strict (default): every record has a unique id; derive: records without an id get "
+                             "'Title (Year)', exact repeats are dropped, other repeated ids get '#2', '#3' "
+                             "(CHATREC_CATALOG_IDS)")
 
 
 def settings_from_args(args: argparse.Namespace, **extra):
@@ -63,6 +67,8 @@ def settings_from_args(args: argparse.Namespace, **extra):
     mapping = parse_mapping(getattr(args, "map", None))
     if mapping:
         overrides["catalog_map"] = mapping
+    if getattr(args, "ids", None):
+        overrides["catalog_ids"] = args.ids
     for name in ("home", "chroma_url"):
         if getattr(args, name, None):
             overrides[name] = getattr(args, name)
@@ -94,6 +100,10 @@ def run_index(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     catalog = open_catalog(settings)
     print(f"catalog: {catalog.name} ({len(catalog)} items from {catalog.source or 'the bundled data'})")
+    if catalog.load_notes:
+        n = catalog.load_notes
+        print(f"ids (--ids derive): {n['derived_ids']} made from title and year, {n['suffixed_ids']} repeated ids "
+              f"suffixed #2/#3..., {n['exact_duplicates_dropped']} exact duplicate records dropped")
     index = open_index(settings, catalog)
     print(f"index: collection {index.name} in {index_location(settings)}")
     bar: list[tqdm] = []

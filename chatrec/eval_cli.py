@@ -45,6 +45,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                          description="Simulated users reveal one attribute of a target item per turn; success@{1,5,10} by turn.")
     sim.add_argument("--catalog", nargs="+", metavar="CATALOG", help="catalog files (default: the bundled movies)")
     sim.add_argument("--map", action="append", default=[], metavar="FIELD=SOURCE", help="catalog field mapping (repeatable)")
+    sim.add_argument("--ids", choices=("strict", "derive"), default="strict",
+                     help="catalog id policy (see chatrec index --help)")
     sim.add_argument("--n", type=int, default=200, help="number of simulated users (default 200)")
     sim.add_argument("--turns", type=int, default=5, help="turns per user (default 5)")
     sim.add_argument("--seed", type=int, default=0)
@@ -168,7 +170,7 @@ def run_simulate(args: argparse.Namespace) -> int:
 
     if args.n < 1 or args.turns < 1:
         raise ConfigError("--n and --turns must be at least 1")
-    catalog = load_catalog(args.catalog, parse_mapping(args.map)) if args.catalog else None
+    catalog = load_catalog(args.catalog, parse_mapping(args.map), ids=args.ids) if args.catalog else None
     collab = None if (args.no_collab or catalog is not None) else "bundled"
     home = Path(args.home) if args.home else default_eval_home()
     bot = make_bot(catalog=catalog, embedder=args.embedder, llm=args.llm, collab=collab, explain=False,

@@ -35,7 +35,7 @@ def open_catalog(settings: Settings) -> Catalog:
             return load_bundled_catalog()
         except FileNotFoundError as exc:
             raise ConfigError(str(exc)) from None
-    return load_catalog(list(paths), settings.catalog_map)
+    return load_catalog(list(paths), settings.catalog_map, ids=settings.catalog_ids)
 
 
 def chroma_folder(settings: Settings) -> Path:

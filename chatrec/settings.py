@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Mapping
+from typing import Literal, Mapping
 
 from pydantic import BaseModel, Field
 
@@ -23,6 +23,9 @@ class Settings(BaseModel):
     catalog: str | None = None
     """Path of a catalog file; None means the bundled movie catalog."""
     catalog_map: dict[str, str] = Field(default_factory=dict)
+    catalog_ids: Literal["strict", "derive"] = "strict"
+    """"strict": every record has a unique id. "derive": records without an id get "Title (Year)",
+    exact repeats are dropped and other repeated ids get "#2", "#3", ... (CHATREC_CATALOG_IDS)."""
     """Field mapping for a user catalog: chatrec field -> source field."""
     interactions: str | None = None
     """Path of an interaction file (baskets or ratings) for the collaborative signal."""
@@ -71,6 +74,7 @@ class Settings(BaseModel):
             "CHATREC_TOP_K": "top_k",
             "CHATREC_EXPLAIN_BUDGET": "explain_budget",
             "CHATREC_TURN_BUDGET": "turn_budget",
+            "CHATREC_CATALOG_IDS": "catalog_ids",
             "OPENAI_BASE_URL": "openai_base_url",
             "OPENAI_API_KEY": "openai_api_key",
         }

@@ -198,3 +198,47 @@ def test_missing_file(tmp_path):
 def test_bad_mapping_pairs(pair, fragment):
     with pytest.raises(CatalogError, match=fragment):
         parse_mapping([pair])
+
+
+# ---- the "derive" id policy (sources without clean ids, like the Wikipedia film lists) ----------
+def test_derive_policy_makes_missing_ids_suffixes_repeats_and_drops_exact_copies(tmp_path):
+    records = [
+        {"href": "Alien_(film)", "title": "Alien", "year": 1979, "genres": ["Horror"]},
+        {"title": "Nameless", "year": 1950},                                    # no id
+        {"href": "Alien_(film)", "title": "Alien", "year": 1979, "genres": ["Horror"]},   # exact repeat
+        {"href": "Alien_(film)", "title": "Alien 3", "year": 1992},             # another film, same href
+        {"href": "Alien_(film)", "title": "Alien 4", "year": 1997},
+        {"title": "Untitled"},                                                   # no id, no year
+    ]
+    path = tmp_path / "films.json"
+    path.write_text(json.dumps(records), encoding="utf-8")
+    with pytest.raises(CatalogError, match="field 'id' is missing"):
+        load_catalog(path, {"id": "href"})
+    catalog = load_catalog(path, {"id": "href"}, ids="derive")
+    assert [i.id for i in catalog] == ["Alien_(film)", "Nameless (1950)", "Alien_(film)#2", "Alien_(film)#3", "Untitled"]
+    assert catalog["Alien_(film)#2"].title == "Alien 3"
+    assert catalog.load_notes == {"derived_ids": 2, "exact_duplicates_dropped": 1, "suffixed_ids": 2}
+
+
+def test_strict_policy_names_the_derive_option_on_duplicates(tmp_path):
+    path = tmp_path / "films.jsonl"
+    path.write_text('{"id": "1", "title": "A"}\n{"id": "1", "title": "B"}\n', encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"line 2: duplicate id '1'.*--ids derive"):
+        load_catalog(path)
+
+
+def test_unknown_id_policy_is_a_clear_error(tmp_path):
+    path = tmp_path / "films.jsonl"
+    path.write_text('{"id": "1", "title": "A"}\n', encoding="utf-8")
+    with pytest.raises(CatalogError, match="unknown id policy 'loose'"):
+        load_catalog(path, ids="loose")
+
+
+def test_the_wikipedia_lists_load_with_derived_ids():
+    wiki = Path(__file__).resolve().parents[2] / "shared" / "data" / "movies_wikipedia" / "movies-1900s.json"
+    assert wiki.exists(), "../shared/data/movies_wikipedia must sit next to the repo"
+    with pytest.raises(CatalogError, match="field 'id' is missing"):
+        load_catalog(wiki, {"id": "href", "description": "extract"})
+    catalog = load_catalog(wiki, {"id": "href", "description": "extract"}, ids="derive")
+    assert len(catalog) > 100 and catalog.load_notes["derived_ids"] > 0
+    assert len({item.id for item in catalog}) == len(catalog)

@@ -63,6 +63,8 @@ class Catalog:
     def __init__(self, items: list[Item], *, name: str = "catalog", source: str | None = None):
         self.name = name
         self.source = source
+        self.load_notes: dict[str, int] = {}
+        """What the loader did to ids (with the "derive" id policy): derived, suffixed, dropped."""
         self._items = list(items)
         self._by_id = {item.id: item for item in self._items}
         if len(self._by_id) != len(self._items):

@@ -195,12 +195,27 @@ def iter_records(path: Path) -> Iterator[tuple[str, dict, str | None]]:
     raise CatalogError(f"{path}: unknown catalog format {suffix!r}; use .jsonl, .csv or .json")
 
 
-def load_catalog(paths: str | Path | list[str | Path], mapping: Mapping[str, str] | None = None, *, name: str | None = None) -> Catalog:
-    """Load one or more catalog files into a `Catalog`; duplicate ids are an error."""
+ID_POLICIES = ("strict", "derive")
+
+
+def load_catalog(paths: str | Path | list[str | Path], mapping: Mapping[str, str] | None = None, *,
+                 name: str | None = None, ids: str = "strict") -> Catalog:
+    """Load one or more catalog files into a `Catalog`.
+
+    `ids="strict"` (the default): every record needs an id and duplicate ids are an error.
+    `ids="derive"`, for sources without clean ids (the Wikipedia film lists): a record without an
+    id gets "Title (Year)"; a record repeating an earlier record exactly is dropped; a different
+    record under an id already taken gets the id with "#2", "#3", ... The catalog's `load_notes`
+    count each case, so nothing happens silently.
+    """
+    if ids not in ID_POLICIES:
+        raise CatalogError(f"unknown id policy {ids!r}; use one of {', '.join(ID_POLICIES)}")
     path_list = [Path(p) for p in (paths if isinstance(paths, list) else [paths])]
     mapping = dict(mapping or {})
     items: list[Item] = []
     first_seen: dict[str, str] = {}
+    by_id: dict[str, Item] = {}
+    notes = {"derived_ids": 0, "exact_duplicates_dropped": 0, "suffixed_ids": 0}
     for path in path_list:
         if not path.exists():
             raise CatalogError(f"catalog file {path} does not exist")
@@ -208,10 +223,24 @@ def load_catalog(paths: str | Path | list[str | Path], mapping: Mapping[str, str
             raise CatalogError(f"catalog {path} is not a file")
         try:
             for where, record, fallback_id in iter_records(path):
-                item = record_to_item(record, mapping, where=where, fallback_id=fallback_id)
+                if ids == "derive":
+                    item = _item_with_derived_id(record, mapping, where, fallback_id, notes)
+                    if item.id in by_id and by_id[item.id].content_hash() == item.content_hash():
+                        notes["exact_duplicates_dropped"] += 1
+                        continue
+                    if item.id in by_id:
+                        n = 2
+                        while f"{item.id}#{n}" in by_id:
+                            n += 1
+                        item = item.model_copy(update={"id": f"{item.id}#{n}"})
+                        notes["suffixed_ids"] += 1
+                else:
+                    item = record_to_item(record, mapping, where=where, fallback_id=fallback_id)
                 if item.id in first_seen:
-                    raise CatalogError(f"{where}: duplicate id {item.id!r} (first seen at {first_seen[item.id]})")
+                    raise CatalogError(f"{where}: duplicate id {item.id!r} (first seen at {first_seen[item.id]}); "
+                                       "with --ids derive later duplicates get '#2', '#3', ...")
                 first_seen[item.id] = where
+                by_id[item.id] = item
                 items.append(item)
         except UnicodeDecodeError as exc:
             raise CatalogError(f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
@@ -219,7 +248,23 @@ def load_catalog(paths: str | Path | list[str | Path], mapping: Mapping[str, str
             raise CatalogError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     if not items:
         raise CatalogError(f"{', '.join(map(str, path_list))}: the catalog holds no items")
-    return Catalog(items, name=name or path_list[0].stem, source=", ".join(map(str, path_list)))
+    catalog = Catalog(items, name=name or path_list[0].stem, source=", ".join(map(str, path_list)))
+    catalog.load_notes = notes if ids == "derive" else {}
+    return catalog
+
+
+def _item_with_derived_id(record, mapping: Mapping[str, str], where: str, fallback_id: str | None, notes: dict) -> Item:
+    """`record_to_item`, with "Title (Year)" as the id of a record that has none."""
+    try:
+        return record_to_item(record, mapping, where=where, fallback_id=fallback_id)
+    except CatalogError as exc:
+        if "field 'id' is missing" not in str(exc):
+            raise
+    probe = dict(record)
+    probe["\0derived"] = "pending"
+    item = record_to_item(probe, {**mapping, "id": "\0derived"}, where=where)
+    notes["derived_ids"] += 1
+    return item.model_copy(update={"id": f"{item.title} ({item.year})" if item.year else item.title})
 
 
 def load_bundled_catalog() -> Catalog:

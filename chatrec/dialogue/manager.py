@@ -86,7 +86,7 @@ class ChatRec:
         if isinstance(catalog, Catalog):
             self.catalog = catalog
         elif catalog is not None:
-            self.catalog = load_catalog(catalog, self.settings.catalog_map)
+            self.catalog = load_catalog(catalog, self.settings.catalog_map, ids=self.settings.catalog_ids)
         else:
             self.catalog = open_catalog(self.settings)
         self._bundled_catalog = catalog is None and not self.settings.catalog
