@@ -9,7 +9,8 @@ then only re-ranks the cached states (the extraction, which no weight touches, i
 Chroma answers are memoised, so only settings that move the interest vector (message_weight) or
 the pool (pool_size) query again. The search is coordinate-wise: for each weight in turn, try a
 few values around the current one, keep the best by "new" Recall@10 (ties: NDCG@10, then
-Recall@20); repeat for `--rounds`.
+Recall@20); repeat for `--rounds`. The search starts from the shipped weights (`--start bundled`)
+or the built-in defaults; "defaults" in the figures are the starting point's.
 
 Writes `{"weights": {...}, "tuned_on": "dev_a_901", "figures": {...}}` (figures = dev_a "new"
 and "all" metrics of the defaults, the chosen weights and the baselines on the same samples,
@@ -32,8 +33,12 @@ sys.path.insert(0, str(REPO))
 from chatrec.dialogue.recommend import RankWeights  # noqa: E402
 from chatrec.eval.redial import metrics_for_ranks, rank_of  # noqa: E402
 
-GRID = {  # kept small on purpose: each setting re-ranks every cached turn (~0.1 s a turn on 2 shared cores)
-    "mmr_lambda": [0.0, 0.05],
+GRID = {  # kept small on purpose: each setting re-ranks every cached turn (~0.05 s a turn on 2 shared cores)
+    "seed_decay": [0.5, 0.7, 0.85],
+    "collab_prior": [0.0, 0.05, 0.1, 0.2],
+    "popularity_cold": [0.5, 1.0, 2.0],
+    "cold_pool": [0, 15, 30, 50],
+    "mmr_lambda": [0.0, 0.05, 0.15],
     "collab": [0.3, 1.0, 1.6],
     "popularity": [0.1, 0.5],
     "similarity": [0.5, 1.5],
@@ -41,7 +46,8 @@ GRID = {  # kept small on purpose: each setting re-ranks every cached turn (~0.1
     "genre": [0.15, 0.7],
     "message_weight": [0.3, 1.0],
 }
-ORDER = ["mmr_lambda", "collab", "popularity", "similarity", "item_similarity", "genre", "message_weight"]
+ORDER = ["cold_pool", "popularity_cold", "seed_decay", "collab_prior", "mmr_lambda", "collab", "popularity",
+         "similarity", "item_similarity", "genre", "message_weight"]
 
 
 def replay(data: Path, limit: int | None, home: Path | None):
@@ -59,7 +65,8 @@ def replay(data: Path, limit: int | None, home: Path | None):
     cache: list[tuple[object, list[tuple[str, bool]]]] = []
 
     def keep(dialogue, i, samples, rankings):
-        cache.append((chat.state().model_copy(deep=True), [(s.target, s.new) for s in samples]))
+        cache.append((chat.state().model_copy(deep=True), [(s.target, s.new) for s in samples],
+                      list(samples[0].context) if samples else []))
 
     records = read_dialogues(data, limit=limit)
     labels = {item.id: item.label for item in catalog}
@@ -68,7 +75,8 @@ def replay(data: Path, limit: int | None, home: Path | None):
 
 
 def save_cache(path: Path, result: dict, cache) -> None:
-    payload = {"result": result, "turns": [{"state": st.model_dump(mode="json"), "samples": smp} for st, smp in cache]}
+    payload = {"result": result, "turns": [{"state": st.model_dump(mode="json"), "samples": smp, "context": ctx}
+                                           for st, smp, ctx in cache]}
     path.write_text(json.dumps(payload), encoding="utf-8")
 
 
@@ -83,7 +91,8 @@ def load_cache(path: Path, home: Path | None):
     payload = json.loads(path.read_text(encoding="utf-8"))
     _, _, bot = build_redial_run(llm="none", collab=True, baselines=False, home=home, weights=RankWeights())
     bot.recommender.index._memo = {}
-    cache = [(InterestState.model_validate(t["state"]), [tuple(x) for x in t["samples"]]) for t in payload["turns"]]
+    cache = [(InterestState.model_validate(t["state"]), [tuple(x) for x in t["samples"]], t.get("context", []))
+             for t in payload["turns"]]
     return payload["result"], cache, bot
 
 
@@ -91,7 +100,7 @@ def score(bot, cache, weights: RankWeights) -> dict:
     rec = bot.recommender
     rec.weights = weights
     ranks = {"all": [], "new": []}
-    for state, samples in cache:
+    for state, samples, _ in cache:
         ranking = [p.item.id for p in rec.rank(state, k=20)]
         for target, new in samples:
             r = rank_of(target, ranking)
@@ -115,6 +124,8 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "data" / "rank_weights.json")
     parser.add_argument("--dry-run", action="store_true", help="print, do not write --out")
     parser.add_argument("--only", nargs="*", help="tune only these weights")
+    parser.add_argument("--start", default="bundled", choices=("bundled", "defaults"),
+                        help="start the search from data/rank_weights.json (default) or the built-in defaults")
     parser.add_argument("--cache", type=Path, help="save pass 1 (states, samples, baseline figures) here, or reuse it if it exists")
     args = parser.parse_args(argv)
     if "holdout" in str(args.data):
@@ -134,10 +145,11 @@ def main(argv=None) -> int:
         m = sysres["conditions"]
         print(f"  {name:12} new R@10 {m['new']['recall@10']:.4f} (n {m['new']['n']})  all R@10 {m['all']['recall@10']:.4f}")
 
-    best_w = RankWeights()
+    best_w = RankWeights.bundled() if args.start == "bundled" else RankWeights()
     t = time.perf_counter()
     best = score(bot, cache, best_w)
-    print(f"defaults re-ranked from the cache: new R@10 {best['new']['recall@10']:.4f} ({time.perf_counter() - t:.0f} s)", flush=True)
+    print(f"{args.start} weights re-ranked from the cache: new R@10 {best['new']['recall@10']:.4f} "
+          f"({time.perf_counter() - t:.0f} s)", flush=True)
     defaults = best
     tried = 1
     order = [n for n in ORDER if not args.only or n in args.only]
@@ -167,7 +179,7 @@ def main(argv=None) -> int:
         "data": args.data.name, "limit": args.limit, "n_dialogues": result["n_dialogues"],
         "scored_turns": len(cache), "llm": "none", "collab": "bundled",
         "objective": "new recall@10 (ties: ndcg@10, recall@20)",
-        "defaults": defaults, "chosen": best,
+        "start": args.start, "defaults": defaults, "chosen": best,
         "baselines": {name: s["conditions"] for name, s in result["systems"].items() if name != "chatrec"},
         "settings_tried": tried, "seconds": round(seconds, 1), "replay_seconds": round(replay_s, 1),
     }

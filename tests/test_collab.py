@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from chatrec.catalog import Catalog, Item, load_bundled_catalog
+from chatrec.catalog import Catalog, Item, load_bundled_catalog, load_catalog
 from chatrec.collab.cooccurrence import CollabModelError, ItemItemModel
 from chatrec.collab.interactions import (
     InteractionsError,
@@ -363,3 +363,67 @@ def test_movielens_ratings_onto_bundled_catalog(bundled_catalog):
     labels = [bundled_catalog[i].title for i, _ in model.neighbors(toy_story, 20)]
     assert "Toy Story 2" in labels
     assert model.support(toy_story, ItemResolver(bundled_catalog).by_imdb("tt0120363")) >= 20  # Toy Story 2
+
+
+# ------------------------------------------------------------------ the collaborative signal in the ranking
+
+
+@pytest.fixture(scope="module")
+def collab_bot(tmp_path_factory):
+    """The 300-movie fixture catalog, the hash embedder and a small seeded co-occurrence model over it."""
+    from chatrec.testing.bots import make_bot
+
+    cat = load_catalog(REPO / "tests" / "fixtures" / "movies_300.jsonl")
+    ids = cat.ids
+    rng = np.random.default_rng(7)
+    baskets = [list(rng.choice(ids[:120], size=int(rng.integers(2, 7)), replace=False)) for _ in range(400)]
+    model = ItemItemModel.build(baskets)
+    return make_bot(catalog=cat, embedder="hash", collab=model, explain=False, top_k=10,
+                    home=tmp_path_factory.mktemp("collabbot"))
+
+
+def _rank(bot, state, k=10, **weights):
+    from chatrec.dialogue.recommend import RankWeights
+
+    bot.recommender.weights = RankWeights(**weights)
+    return bot.recommender.rank(state, k=k)
+
+
+def test_ranking_can_reproduce_the_comention_baseline(collab_bot):
+    """With the content parts off, the collab part (seed_decay, collab_prior = the baseline's blend) is
+    the co-mention baseline's own score: same top 10 in the same order."""
+    from chatrec.dialogue.state import InterestState
+    from chatrec.eval.baselines import CoMentionBaseline
+
+    model = collab_bot.recommender.collab
+    ctx = [model.ids[i] for i in (3, 11, 27)]
+    state = InterestState(mentioned=ctx, recent_messages=["something fun to watch tonight"])
+    off = dict(similarity=0, genre=0, person=0, item_similarity=0, keyword=0, popularity=0, mmr_lambda=0)
+    picks = _rank(collab_bot, state, seed_decay=0.7, collab_prior=0.1, collab=1.0, **off)
+    baseline = CoMentionBaseline(model, pop_weight=0.1, decay=0.7, catalog=collab_bot.catalog).rank(ctx, [], 10)
+    assert [p.item.id for p in picks] == baseline
+    assert picks[0].parts["collab"] == pytest.approx(1.0, abs=1e-3)
+
+
+def test_seedless_turns_pool_the_popular_items_of_liked_genres(collab_bot):
+    """No co-occurrence seed yet (text only): `cold_pool` puts the best-known items of the liked genre
+    in the pool and `popularity_cold` weighs their popularity."""
+    from chatrec.dialogue.schema import Preference
+    from chatrec.dialogue.state import InterestState
+
+    model = collab_bot.recommender.collab
+    genre = collab_bot.catalog[model.top_popular(1)[0][0]].genres[0]
+    popular = [i for i, _ in model.top_popular(len(model)) if genre in collab_bot.catalog[i].genres][:3]
+    state = InterestState(prefs=[Preference(kind="genre", value=genre, label=genre)], recent_messages=[f"a {genre} movie"])
+    picks = _rank(collab_bot, state, cold_pool=10, popularity_cold=5.0, popularity=0.25, mmr_lambda=0.0)
+    assert [model.popularity(p.item.id) for p in picks[:3]] == pytest.approx([model.popularity(i) for i in popular])
+    assert picks[0].item.id == popular[0]
+    signals = len(state.prefs)
+    assert picks[0].parts["popularity"] == pytest.approx(5.0 * model.popularity(popular[0]) / (1 + 0.3 * signals), abs=1e-3)
+    assert "collab" not in picks[0].parts
+    # popularity_cold only applies without seeds: with a known seed the usual popularity weight is back
+    seeded = InterestState(prefs=state.prefs, recent_messages=state.recent_messages, mentioned=[model.ids[5]])
+    pick = next(p for p in _rank(collab_bot, seeded, k=40, cold_pool=10, popularity_cold=5.0, popularity=0.25)
+                if "popularity" in p.parts)
+    expected = 0.25 * model.popularity(pick.item.id) / (1 + 0.3 * (len(seeded.prefs) + 1))
+    assert pick.parts["popularity"] == pytest.approx(expected, abs=1e-3)

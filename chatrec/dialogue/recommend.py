@@ -3,7 +3,8 @@
 vector  = weighted sum of embeddings of liked items, genres, keywords and the recent messages,
           minus disliked ones, normalised;
 pool    = one Chroma query with the vector and the hard filters, plus items close to liked titles,
-          items of liked genres/people, and co-occurrence neighbours when a collaborative model is given;
+          items of liked genres/people, and co-occurrence neighbours when a collaborative model is given
+          (before any co-occurrence seed: the most popular items of the liked genres instead);
 score   = similarity + genre/person/title/keyword matches + collaborative + popularity prior
           - dislike penalties; then MMR for diversity. Every pick carries its score parts.
 """
@@ -70,11 +71,12 @@ class RankWeights(BaseModel):
     baseline's own score (scaled to a top of 1), so chatrec can reproduce that ranking."""
     popularity_cold: float | None = None
     """Weight of the popularity prior on turns with no co-occurrence seed yet (text-only turns: the
-    collaborative model can then only say what is popular); None = `popularity`."""
+    collaborative model can then only say what is popular), for items of a liked genre (any item
+    when no genre is liked; other items keep `popularity`); None = `popularity`."""
     cold_pool: int = 0
     """On turns with no co-occurrence seed: the `cold_pool` most popular items of each liked genre
-    (up to 3 genres), and overall, join the candidate pool (the vector query alone rarely reaches
-    the well-known titles people are recommended)."""
+    (up to 3 genres; overall when no genre is liked) join the candidate pool (the vector query alone
+    rarely reaches the well-known titles people are recommended)."""
 
     @classmethod
     def bundled(cls) -> "RankWeights":
@@ -203,12 +205,12 @@ class Recommender:
                                                pop_weight=COLLAB_POP_PRIOR, exclude=exclude)
                 top = [i for i, _ in ranked if i not in pool][:COLLAB_POOL]
             elif self.weights.cold_pool > 0:
-                # no seed yet: the best-known items of the liked genres, and overall
+                # no seed yet: the best-known items of the liked genres (or overall)
                 n = self.weights.cold_pool
                 by_genre = self._popular_by_genre()
-                for p in sorted(state.likes("genre"), key=lambda p: -p.weight)[:3]:
-                    top += [i for i in by_genre.get(p.value, ()) if i not in exclude][:n]
-                top += [i for i in by_genre.get("", ()) if i not in exclude][:n]
+                genres = [p.value for p in sorted(state.likes("genre"), key=lambda p: -p.weight)[:3]] or [""]
+                for genre in genres:  # "": no liked genre, the best-known items overall
+                    top += [i for i in by_genre.get(genre, ()) if i not in exclude][:n]
                 top = [i for i in dict.fromkeys(top) if i not in pool]
             if top:
                 vectors = self.index.vectors(top)
@@ -309,7 +311,9 @@ class Recommender:
                 if top > 0 and value > 0:
                     parts["collab"] = w.collab * value / top
             signals = len(state.prefs) + len(state.mentioned)
-            pop_weight = w.popularity if seeded or w.popularity_cold is None else w.popularity_cold
+            # seedless: popularity among what was asked for (the item is of a liked genre, or none is liked)
+            cold = not seeded and w.popularity_cold is not None and (not liked_genres or "genre" in parts)
+            pop_weight = w.popularity_cold if cold else w.popularity
             parts["popularity"] = pop_weight * pop / (1.0 + 0.3 * signals)
         if state.year_soft and (state.year_min is not None or state.year_max is not None):
             inside = item.year is not None and (state.year_min or 0) <= item.year <= (state.year_max or 9999)
