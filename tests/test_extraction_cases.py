@@ -1,7 +1,10 @@
-"""The labelled extraction set (tests/data/extraction_cases.yaml) and its scorer (chatrec.eval.extraction).
+"""The labelled extraction sets and their scorer (chatrec.eval.extraction).
 
-The data checks read data/movies.jsonl directly, so every genre, item id and person in a label is
-a real catalog value; the scorer checks use hand-made predictions with exact expected numbers.
+Two sets get the same data checks: the development set (tests/data/extraction_cases.yaml, which the
+rule-based extractor was tuned on) and the held-out set (tests/data/extraction_heldout.yaml, written
+independently of the rules, for an honest F1). The data checks read data/movies.jsonl directly, so
+every genre, item id and person in a label is a real catalog value; the scorer checks use hand-made
+predictions with exact expected numbers.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -23,15 +27,36 @@ from chatrec.eval.extraction import (
 from chatrec.resources import bundled_file
 
 CASES_PATH = Path(__file__).parent / "data" / "extraction_cases.yaml"
+HELDOUT_PATH = Path(__file__).parent / "data" / "extraction_heldout.yaml"
 CATEGORIES = {
     "like", "dislike", "negation", "title", "typo", "person", "era", "reset",
     "feedback", "keyword", "mixed", "chitchat", "offtopic",
 }
 
 
+class CaseSet(NamedTuple):
+    """A labelled file and the size / balance it must have."""
+
+    path: Path
+    min_cases: int
+    min_per_category: int
+
+
+CASE_SETS = {
+    "dev": CaseSet(CASES_PATH, min_cases=150, min_per_category=10),
+    "heldout": CaseSet(HELDOUT_PATH, min_cases=80, min_per_category=4),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(CASE_SETS))
+def case_set(request) -> CaseSet:
+    """Every data check runs once per labelled file (dev and held-out)."""
+    return CASE_SETS[request.param]
+
+
 @pytest.fixture(scope="module")
-def cases() -> list[ExtractionCase]:
-    return load_cases(CASES_PATH)
+def cases(case_set) -> list[ExtractionCase]:
+    return load_cases(case_set.path)
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +89,8 @@ def _parts(case: ExtractionCase, prefix: str) -> list[str]:
 # ----------------------------------------------------------------------------- the data file
 
 
-def test_file_loads_with_enough_cases(cases):
-    assert len(cases) >= 150
+def test_file_loads_with_enough_cases(cases, case_set):
+    assert len(cases) >= case_set.min_cases
     assert len({c.id for c in cases}) == len(cases)
     assert len({(c.message, tuple(c.shown)) for c in cases}) == len(cases), "a message is labelled twice"
 
@@ -137,11 +162,11 @@ def test_recent_convention_is_2015(cases):
         assert "year_min:2015" in case.expected, case.id
 
 
-def test_tags_cover_the_categories_in_balance(cases):
+def test_tags_cover_the_categories_in_balance(cases, case_set):
     firsts = Counter(c.tags[0] for c in cases if c.tags)
     assert set(firsts) == CATEGORIES, f"categories: {sorted(firsts)}"
     assert all(c.tags and c.tags[0] in CATEGORIES for c in cases)
-    assert min(firsts.values()) >= 10, firsts
+    assert min(firsts.values()) >= case_set.min_per_category, firsts
     assert max(firsts.values()) <= 2 * min(firsts.values()), firsts
     all_tags = {t for c in cases for t in c.tags}
     for needed in ("genre", "item", "person", "keyword", "year", "forget", "replace", "feedback",
@@ -163,6 +188,18 @@ def test_reset_conventions(cases):
             assert "replace" not in case.expected, case.id
         if "replace" in case.expected:
             assert any(s.startswith("like:") for s in case.expected), case.id
+
+
+def test_heldout_set_is_separate_from_the_dev_set():
+    """The held-out set has its own id space and shares no message with the dev set."""
+    dev = load_cases(CASES_PATH)
+    heldout = load_cases(HELDOUT_PATH)
+    assert len(heldout) == 80
+    assert all(c.id.startswith("ho-") for c in heldout)
+    assert not {c.id for c in dev} & {c.id for c in heldout}
+    dev_messages = {c.message.strip().lower() for c in dev}
+    shared = [c.id for c in heldout if c.message.strip().lower() in dev_messages]
+    assert not shared, f"held-out messages copied from the dev set: {shared}"
 
 
 # ----------------------------------------------------------------------------- load_cases errors
