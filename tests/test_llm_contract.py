@@ -263,3 +263,22 @@ def test_openai_timeout_is_a_typed_error(llama_server):
     llm.model = "any"  # skip the model lookup, which would time out the same way
     with pytest.raises(LLMUnavailable, match="did not answer"):
         llm.complete("Write a long story about a dragon.", max_tokens=8)
+
+
+def test_the_local_prompt_cache_stays_within_its_capacity():
+    """llama-cpp-python's LlamaRAMCache keeps an uncounted (n_batch x vocab) score copy per state
+    (311 MB each for the embedded model); ours keeps one row and counts everything."""
+    np = pytest.importorskip("numpy")
+    llama_cpp = pytest.importorskip("llama_cpp")
+    from chatrec.llm.local import _compact_ram_cache
+
+    cache = _compact_ram_cache(llama_cpp.LlamaRAMCache, 4 << 20)
+    for i in range(40):
+        state = llama_cpp.llama.LlamaState(
+            input_ids=np.arange(600 + i, dtype=np.intc), scores=np.ones((512, 4000), dtype=np.single),
+            n_tokens=600 + i, llama_state=b"\0" * 200_000, llama_state_size=200_000, seed=0)
+        cache[tuple(range(600 + i))] = state
+        assert cache.cache_size <= 4 << 20
+    assert 10 <= len(cache.cache_state) <= 20
+    assert all(s.scores.shape == (1, 4000) for s in cache.cache_state.values())
+    assert cache[tuple(range(630))].n_tokens == 630  # the longest stored prefix is found

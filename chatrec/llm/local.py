@@ -44,7 +44,7 @@ _MODELS: dict[tuple, SharedModel] = {}
 _MODELS_LOCK = threading.Lock()
 
 
-DEFAULT_PROMPT_CACHE_MB = 512
+DEFAULT_PROMPT_CACHE_MB = 128
 """A LlamaRAMCache keeps the KV state of the extraction and explanation prefixes, which alternate in
 every turn (without it each turn re-reads the ~700-token extraction prefix)."""
 
@@ -86,8 +86,32 @@ def _load(path: Path, *, threads: int, n_ctx: int, prompt_cache_mb: int) -> Shar
     except (ValueError, RuntimeError, OSError) as exc:
         raise LLMUnavailable(f"llama.cpp could not load {path}: {exc}") from None
     if prompt_cache_mb > 0:
-        llama.set_cache(LlamaRAMCache(capacity_bytes=prompt_cache_mb << 20))
+        llama.set_cache(_compact_ram_cache(LlamaRAMCache, prompt_cache_mb << 20))
     return SharedModel(llama=llama, path=path, lock=threading.Lock(), load_seconds=time.perf_counter() - start)
+
+
+def _compact_ram_cache(base: type, capacity_bytes: int):
+    """A `LlamaRAMCache` that stays within its capacity.
+
+    llama-cpp-python's own keeps, with every saved state, a copy of the model's score matrix
+    (n_batch x vocabulary floats: 311 MB for this model's 152k-token vocabulary) that its size
+    accounting leaves out, so the cache grows without bound (an evaluation run reached 24 GB).
+    Without `logits_all` those scores are never read back (sampling reads the context's own
+    logits), so this cache keeps one row of them and counts everything it keeps.
+    """
+
+    class CompactRAMCache(base):
+        @property
+        def cache_size(self) -> int:
+            return sum(int(state.llama_state_size) + state.scores.nbytes + state.input_ids.nbytes
+                       for state in self.cache_state.values())
+
+        def __setitem__(self, key, value) -> None:
+            if value.scores.ndim == 2 and value.scores.shape[0] > 1:
+                value.scores = value.scores[-1:].copy()
+            super().__setitem__(key, value)
+
+    return CompactRAMCache(capacity_bytes=capacity_bytes)
 
 
 class LocalLLM(LLM):
