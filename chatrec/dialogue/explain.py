@@ -179,6 +179,9 @@ class Explainer:
         self.last_call_failed = False
         self.last_timed_out = False
         self.timed_out = 0
+        self.expected_seconds = 0.0
+        """Running estimate of how long one LLM sentence takes: a sentence that would not finish
+        before the deadline is not started (its pick gets the template at once)."""
 
     def explain(self, item: Item, state: InterestState, matched: list[str], parts: dict[str, float],
                 *, allow_llm: bool = True, deadline: float | None = None) -> tuple[str, str]:
@@ -189,8 +192,11 @@ class Explainer:
         """
         self.last_call_failed = False
         self.last_timed_out = False
-        if self.use_llm and allow_llm and (deadline is None or time.monotonic() < deadline):
+        now = time.monotonic()
+        if self.use_llm and allow_llm and (deadline is None or now + self.expected_seconds < deadline):
             sentence = self._llm_sentence(item, state, matched, deadline)
+            if sentence and not self.last_timed_out:
+                self.expected_seconds = 0.7 * self.expected_seconds + 0.3 * (time.monotonic() - now)
             if sentence:
                 verdict = self.checker.check(sentence, item, state, matched)
                 if not verdict.ok and verdict.reason.startswith("names genre"):

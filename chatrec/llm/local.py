@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ class SharedModel:
     load_seconds: float
 
 
+log = logging.getLogger(__name__)
 _MODELS: dict[tuple, SharedModel] = {}
 _MODELS_LOCK = threading.Lock()
 
@@ -114,6 +116,21 @@ def _compact_ram_cache(base: type, capacity_bytes: int):
     return CompactRAMCache(capacity_bytes=capacity_bytes)
 
 
+def _keep_prefix(llama) -> None:
+    """Save the model's state to the prompt cache after a generation stopped early.
+
+    llama-cpp-python saves it only when a generation runs to its end; an explanation stopped at
+    its first sentence (or at the turn budget) would otherwise leave no cached explanation
+    prefix, and every later explanation would read the whole prompt again.
+    """
+    if getattr(llama, "cache", None) is None or not llama.n_tokens:
+        return
+    try:
+        llama.cache[llama.input_ids[:llama.n_tokens].tolist()] = llama.save_state()
+    except (RuntimeError, ValueError, MemoryError) as exc:  # the cache is an optimisation only
+        log.debug("could not keep the prompt state: %s", exc)
+
+
 class LocalLLM(LLM):
     """llama-cpp-python in-process; `model_path=None` means the embedded, verified GGUF."""
 
@@ -162,6 +179,7 @@ class LocalLLM(LLM):
                 messages=[m.model_dump() for m in messages], stream=True, max_tokens=max_tokens,
                 temperature=temperature, grammar=self._grammar(json_schema) if json_schema else None,
             )
+            finished = False
             try:
                 for chunk in chunks:
                     piece = chunk["choices"][0]["delta"].get("content")
@@ -169,10 +187,13 @@ class LocalLLM(LLM):
                         yield piece
                     if time.monotonic() > deadline:
                         raise LLMUnavailable(f"{self.name} took longer than {self.timeout:g}s (CHATREC_LLM_TIMEOUT)")
+                finished = True
             except ValueError as exc:  # e.g. the prompt does not fit the context window
                 raise LLMError(f"{self.name} cannot take this prompt: {exc}") from None
             finally:
                 chunks.close()
+                if not finished:
+                    _keep_prefix(model.llama)
         finally:
             model.lock.release()
 
