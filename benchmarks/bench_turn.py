@@ -94,8 +94,7 @@ def main() -> int:
         print(f"LLM explanations: {ex.accepted} accepted ({ex.edited} after cutting a stray genre word), "
               f"{ex.rejected} rejected {dict(ex.reasons)}, {ex.timed_out} cut by the turn budget; "
               f"first picks changed by the LLM's reading in {changed}/{previews} turns")
-        print(f"explanations: {bot.explainer.accepted} from the LLM accepted, {bot.explainer.rejected} rejected "
-              f"(rejection rate {rejection:.1%}); LLM stats {bot.llm.stats.as_dict()}")
+        print(f"rejection rate {rejection:.1%}; LLM stats {bot.llm.stats.as_dict()}")
         figures[mode] = {"startup_s": round(startup, 2), "stages": row, "explanation_rejection_rate": round(rejection, 4),
                          "llm_failures": bot.llm.stats.failures, "explanations_llm": ex.accepted,
                          "explanations_edited": ex.edited, "explanations_rejected": ex.rejected,

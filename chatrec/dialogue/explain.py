@@ -208,8 +208,7 @@ class Explainer:
                     self.accepted += 1
                     return sentence, "llm"
                 self.rejected += 1
-                self.reasons[verdict.reason.split(" ")[0] + " " + verdict.reason.split(" ")[1]
-                             if " " in verdict.reason else verdict.reason] += 1
+                self.reasons[" ".join(verdict.reason.split()[:2])] += 1
         return template_explanation(item, matched, parts), "template"
 
     def _llm_sentence(self, item: Item, state: InterestState, matched: list[str],

@@ -222,8 +222,8 @@ class ChatRec:
         # The state is saved: explanations are written outside the session lock.
         emit(StreamEvent("recommendations", reply.model_copy(deep=True)))
         t = time.perf_counter()
-        now = time.monotonic()
-        deadline = min(now + self.settings.explain_budget, now - (t - start) + self.settings.turn_budget)
+        elapsed = t - start
+        deadline = time.monotonic() + min(self.settings.explain_budget, self.settings.turn_budget - elapsed)
         llm_alive = not self.extractor.last_call_failed
         for i, pick in enumerate(picks):
             allow = llm_alive and not stop.is_set() and time.monotonic() < deadline
