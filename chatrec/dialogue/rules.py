@@ -25,19 +25,33 @@ _NEG = re.compile(
     r"anything but|other than|except|not a fan|not into|rather not|stay away|nope|nah|detest|loathe|"
     r"bored of|enough of|less|aversion|can'?t handle|cannot handle|scare[sd]? me|too much|bores? me|boring|"
     r"not for me|aren'?t for me|isn'?t for me|not my thing|not my cup of tea|please don'?t|no more|sick of|"
-    r"never liked|did not like|didn'?t like|hated|dislike)\b", re.I)
-_POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not for me|not my thing|scares? me|suck|sucks|"
-                          r"are the worst|is the worst|are overrated|is overrated|get on my nerves|annoy me|make me sick)\b", re.I)
+    r"never liked|did not like|didn'?t like|hated|dislike|can'?t get into|couldn'?t get into|never (?:really )?got into|"
+    r"not in the mood for|pass on|spare me|done with|had enough of|neither|nor|hard pass|(?:i'?m|so|totally|kinda) over|"
+    r"can'?t sit through|cannot sit through|couldn'?t sit through|the last thing i want|minus|aside from|apart from|"
+    r"as long as (?:it'?s|its) not|enough with|no more|ditch|scrap)\b", re.I)
+_POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not for me|(?:is|are)n'?t (?:really )?my thing|"
+                          r"not (?:really )?my (?:thing|style|jam|vibe|cup of tea)|scares? me|suck|sucks|sucked|"
+                          r"are the worst|is the worst|was the worst|overrated|(?:is|are) getting old|gets? old|hard pass|(?:is|are) a pass|"
+                          r"never (?:really )?clicks? (?:for|with) me|(?:don'?t|doesn'?t|never) (?:really )?(?:work|click|land)s? for me|"
+                          r"puts? me (?:right )?to sleep|gives? me nightmares|away from me|off the list|i'?m good on|"
+                          r"can'?t take|(?:is|are) too (?:scary|depressing|sad|slow|long|boring|much|violent|gory)|get on my nerves|gets on my nerves|annoy me|"
+                          r"annoying|make me sick|drives? me (?:up the wall|crazy|nuts|insane|mad|bonkers)|hated it|hate it|"
+                          r"didn'?t do (?:it|much|anything) for me|did nothing for me|does nothing for me|put me to sleep|"
+                          r"puts me to sleep|fell flat|couldn'?t finish|turned it off|(?:is|are|was|were) (?:so |really |pretty )?"
+                          r"(?:terrible|awful|trash|garbage|horrible|lame|bad|dumb|stupid|cringe|cringey|a letdown|disappointing))\b", re.I)
 _INJECTION = re.compile(r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?|rules|schema|system)\b|"
                         r"\b(system prompt|your prompt|reveal your|print your|you are now|act as|jailbreak)\b|^\s*(system|assistant)\s*:|"
-                        r"\{\s*\"|\"\s*:\s*[\[{\"]|\b(liked|disliked)_(titles|genres|people)\b", re.I)
+                        r"\{\s*\"|\"\s*:\s*[\[{\"]|\b(liked|disliked)_(titles|genres|people)\b|"
+                        r"\b(new rule|(to|in|with) (every|each|all) (answer|reply|replies|response|responses))\b|"
+                        r"\b(like|dislike|forget):(genre|item|person|keyword|all)\b", re.I)
 _NEG_OVERRIDE = re.compile(
     r"\b(don'?t mind|do not mind|wouldn'?t mind|not bad|never get tired|can'?t get enough|no problem with|"
-    r"not only|nothing beats|nothing better than|not opposed|never say no|no matter)\b", re.I)
+    r"not only|nothing beats|nothing better than|not opposed|never say no|wouldn'?t say no|no matter|can'?t go wrong|"
+    r"keep (?:them|it|the|those) coming)\b", re.I)
 _POS = re.compile(r"\b(like[sd]?|love[sd]?|enjoy(ed|s)?|into|fan of|want|wanna|looking for|mood for|prefer|"
                   r"favou?rite|adore[sd]?|please|recommend|suggest|how about|what about|show me|give me|"
                   r"interested in|fond of|big on|craving|feel like|yes)\b", re.I)
-_CLAUSE_SPLIT = re.compile(r"(?:[.!?;\n]+|(?<!anything )(?<!everything )(?<!all )\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhereas\b|\byet\b|\bexcept\b)", re.I)
+_CLAUSE_SPLIT = re.compile(r"(?:(?:[!?;\n]|(?<!\bmr)(?<!\bmrs)(?<!\bms)(?<!\bdr)(?<!\bst)(?<!\bjr)(?<!\bvs)\.(?!\d))+|(?<!anything )(?<!everything )(?<!all )\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhereas\b|\byet\b)", re.I)
 
 _MOODS: dict[str, str] = {
     "feel good": "feel-good", "feel-good": "feel-good", "feelgood": "feel-good", "uplifting": "uplifting",
@@ -83,6 +97,10 @@ _MOODS: dict[str, str] = {
     "slapstick": "slapstick", "raunchy": "raunchy", "stoner": "stoner", "disaster": "disaster",
     "found footage": "found footage", "jump scares": "jump scare", "jump scare": "jump scare", "heist movie": "heist",
     "blood": "gore", "bloody": "gore", "suspense": "suspense",
+    "sad ending": "sad ending", "sad endings": "sad ending", "happy ending": "happy ending", "happy endings": "happy ending",
+    "swearing": "swearing", "cursing": "swearing", "profanity": "swearing", "bad language": "swearing",
+    "nudity": "nudity", "sex scenes": "sex", "sequel": "sequel", "sequels": "sequel", "remake": "remake", "remakes": "remake",
+    "subtitles": "subtitles", "subtitled": "subtitles",
 }
 KEYWORD_PHRASES.update(normalize(p) for p in _MOODS)
 _DECADE_WORDS = {"twenties": 1920, "thirties": 1930, "forties": 1940, "fifties": 1950, "sixties": 1960,
@@ -90,19 +108,28 @@ _DECADE_WORDS = {"twenties": 1920, "thirties": 1930, "forties": 1940, "fifties":
 _ORDINALS = {"first": 1, "1st": 1, "one": 1, "top": 1, "second": 2, "2nd": 2, "two": 2, "third": 3, "3rd": 3,
              "three": 3, "fourth": 4, "4th": 4, "four": 4, "fifth": 5, "5th": 5, "five": 5, "last": -1,
              "final": -1, "bottom": -1}
-_RESET_ALL = re.compile(r"\b(start over|start again|start from scratch|from scratch|reset|clear (everything|all|it all)|"
+_RESET_ALL = re.compile(r"\b(start over|start again|start from scratch|from scratch|start from zero|from zero|start anew|reset|clear (everything|all|it all)|"
                         r"forget (everything|all|it all|all (of )?that|what i said(?! about))|new search|wipe|clean slate|start fresh|"
                         r"fresh start|clear (my|the) (preferences|likes|interests|profile|history)|from the top)\b", re.I)
-_FORGET = re.compile(r"\b(?:forget(?: about)?|never ?mind(?: about)?|scratch(?: the)?|drop(?: the)?|remove(?: the)?|"
+_FORGET = re.compile(r"\b(?:forget(?: about)?|never ?mind(?: about)?|nvm(?: the)?|scrap(?: the)?|ditch(?: the)?|"
+                     r"get rid of(?: the)?|scratch(?: the)?|drop(?: the)?|remove(?: the)?|"
                      r"no longer (?:want|into|interested in)|not into .{0,20} anymore|take back|ignore(?: the)?)\s+(?P<what>[^.,;!?]+)", re.I)
-_REPLACE = re.compile(r"\b(actually|instead|changed my mind|change of plans?|switch(?:ing)? to|now i want|"
+_FORGET_AFTER = re.compile(r"\b(?:take|cross|strike)\s+(?P<what>[^.,;!?]{2,40}?)\s+off\b|"
+                           r"(?P<who>[a-z][\w ]{1,30}?)(?:'s| is| are) out\b", re.I)
+"""Forgetting said after the thing: "take horror off the list", "keanu's out"."""
+_REPLACE = re.compile(r"\b(actually|instead|changed my mind|change of plans?|switch(?:ing)? to|switch it up|mix it up|"
+                      r"for a change|now i want|"
                       r"i'?d rather|let'?s do|let'?s go with|on second thought|how about .{1,40} instead)\b", re.I)
 _SEEN = re.compile(r"\b(seen|saw|watched|already watched|have watched|seen it|seen that|seen them|watched it)\b", re.I)
 _NOT_SEEN = re.compile(r"\b(haven'?t|have not|never|not|didn'?t|did not|hasn'?t)\s+(yet\s+)?(seen|watched|saw)\b", re.I)
 _FEEDBACK_NEG = re.compile(r"\b(not that|not this|not the|no thanks|nah|nope|don'?t like|didn'?t like|hated|boring|"
                            r"pass on|skip|not for me|not interested|no to|don'?t want|meh|not feeling|looks bad|"
-                           r"not really|doesn'?t appeal|not a fan)\b", re.I)
-_FEEDBACK_POS = re.compile(r"\b(looks? (good|great|interesting|fun|cool|nice|awesome|amazing)|sounds? (good|great|"
+                           r"not really|doesn'?t appeal|not a fan|(?:is|are)n'?t (?:really )?(?:my thing|for me)|"
+                           r"not (?:really )?my (?:thing|style|type|kind)|(?:is|are)n'?t (?:really )?my cup of tea|no way|pass|"
+                           r"looks? (?:kinda |kind of |pretty |a bit )?(?:boring|dumb|bad|lame|meh))\b", re.I)
+_FEEDBACK_POS = re.compile(r"\b(looks? (?:really |so |very |pretty |super |kinda )?(good|great|interesting|fun|cool|nice|awesome|amazing|sick|dope|"
+                           r"fire|promising|like fun|like a good one)|yes please|"
+                           r"sounds? (?:really |so |very |pretty |super )?(good|great|"
                            r"interesting|fun|cool|nice|awesome|amazing|perfect)|perfect|i'?ll (watch|try|check)|"
                            r"love (that|it|the)|like (that|it|the)|great (pick|choice|one)|yes|yeah|yep|nice one|"
                            r"that one|good one|interesting|love it|i like)\b", re.I)
@@ -144,9 +171,32 @@ def _negative_before(clause: str, pos: int) -> bool:
     for sep in re.finditer(r"\band\b|,|\bor\b|\bjust\b|\bonly\b|\binstead\b", tail):
         if _POS.search(tail[sep.end():]) or re.search(r"\bjust\b|\bonly\b|\binstead\b", sep.group(0)):
             return False
-        if sep.group(0) == "," and re.match(r"\s*(something|maybe|rather|more|but|perhaps|instead)\b", tail[sep.end():], re.I):
+        if sep.group(0) == "," and re.match(r"\s*(something|maybe|rather|more|but|perhaps|instead|plus|also|ideally|preferably|"
+                                            r"hopefully|and (ideally|preferably|maybe|also|hopefully|if possible))\b", tail[sep.end():], re.I):
             return False
     return True
+
+
+_PIECE_YES = re.compile(r"^[\w' -]*?\b(only|yes|instead|(is|are) (fine|ok|okay|good|great)|works|for sure)\s*$", re.I)
+_PIECE_NO = re.compile(r"^[\w' -]*?\b(no|nope|no thanks|never|pass|no way)\s*$", re.I)
+
+
+def negative_at(clause: str, pos: int, *, has_positive: bool | None = None) -> bool:
+    """Whether the span at `pos` in `clause` is disliked: a negative cue before it ("no horror"), or
+    after it in a clause with no positive cue ("musicals drive me up the wall"). A comma piece
+    ending in its own verdict decides alone: "no dramas, comedies only", "sci-fi yes, fantasy no"."""
+    piece = re.split(r"[,(]", clause[pos:], maxsplit=1)[0]
+    own_head = re.split(r"[,(]", clause[:pos])[-1]
+    if not _NEG.search(own_head):
+        if _PIECE_YES.match(piece):
+            return False
+        if _PIECE_NO.match(piece):
+            return True
+    if _negative_before(clause, pos):
+        return True
+    if has_positive is None:
+        has_positive = bool(_POS.search(clause))
+    return not has_positive and bool(_POSTFIX_NEG.search(clause[pos:]))
 
 
 class RuleExtractor:
@@ -164,25 +214,38 @@ class RuleExtractor:
         feedback = self._feedback(text, shown)
         delta.feedback = feedback
         feedback_ids = {f.item_id for f in feedback}
+        for item_id in feedback_ids:  # "already saw alien": the pick's title is no theme keyword
+            title = self.vocab.catalog[item_id].title if item_id in self.vocab.catalog else ""
+            if len(title) >= 3:
+                text = re.sub(rf"\b{re.escape(title)}\b", lambda m: " " * len(m.group(0)), text, flags=re.I)
         forget, forget_spans = self._forget(text)
         delta.forget = forget
         delta.replace = bool(_REPLACE.search(text)) and not forget
         self._eras(text, delta)
+        subgenre_dislikes: list[tuple[Preference, str]] = []
         for offset, clause in split_clauses(text):
             has_positive = bool(_POS.search(clause))
-            for pref, pos in self._clause_prefs(clause, turn):
+            subgenre_at: dict[tuple[str, int], str] = {}
+            for pref, pos in self._clause_prefs(clause, turn, subgenre_at):
                 absolute = offset + pos
                 if any(s.start <= absolute < s.end for s in forget_spans):
                     continue
                 if pref.kind == "item" and pref.value in feedback_ids:
                     continue
-                negative = _negative_before(clause, pos) or (
-                    not has_positive and bool(_POSTFIX_NEG.search(clause[pos:])))
+                negative = negative_at(clause, pos, has_positive=has_positive)
                 pref.positive = not negative
                 pref.hard = negative and pref.kind == "genre"
+                if negative and (pref.value, pos) in subgenre_at:
+                    subgenre_dislikes.append((pref, subgenre_at[(pref.value, pos)]))
                 (delta.dislikes if negative else delta.likes).append(pref)
                 if pref.kind == "item":
                     delta.mentioned_items.append(pref.value)
+        liked_genres = {p.value for p in delta.likes if p.kind == "genre"}
+        for pref, phrase in subgenre_dislikes:  # "something scary but not a slasher": horror yes, slashers no
+            if pref.value in liked_genres and pref in delta.dislikes:
+                delta.dislikes.remove(pref)
+                delta.dislikes.append(Preference(kind="keyword", value=phrase, label=phrase, turn=turn, weight=0.8,
+                                                 positive=False))
         delta.likes = _unique(delta.likes)
         dislike_keys = {p.key for p in delta.dislikes}
         delta.likes = [p for p in delta.likes if p.key not in dislike_keys]
@@ -190,7 +253,8 @@ class RuleExtractor:
         return delta
 
     # ---- spans within a clause --------------------------------------------------------------
-    def _clause_prefs(self, clause: str, turn: int) -> list[tuple[Preference, int]]:
+    def _clause_prefs(self, clause: str, turn: int, subgenre_at: dict[tuple[str, int], str]) -> list[tuple[Preference, int]]:
+        """(preference, offset) for every span in one clause; `subgenre_at` collects sub-genre words by (genre, offset)."""
         found: list[tuple[Preference, int]] = []
         taken: list[_Span] = []
         for match in self.vocab.titles_in(clause):
@@ -204,17 +268,26 @@ class RuleExtractor:
             taken.append(_Span(match.start, match.end))
         masked = _mask(clause, taken)
         norm_positions = _norm_index(masked)
-        for genre, start, end, phrase in self.vocab.genres_in(masked):
+        for genre, start, end, phrase in self.vocab.genres_in(masked, typos=True):
             raw_start = norm_positions[min(start, len(norm_positions) - 1)] if norm_positions else 0
             if phrase in {"family"} and not re.search(r"family (movie|film|friendly|night)|for the family|whole family", masked, re.I):
+                continue
+            if phrase in {"kid", "kids", "children", "childrens"} and not re.search(
+                    r"\b(for|with) (my |the |our |young |little |small )?(kids|children)|\b(kids?|children'?s?) (movies?|films?|friendly)|"
+                    r"kid-friendly|suitable for|appropriate for|safe for", masked, re.I):
                 continue
             if phrase in {"music", "history", "war", "short", "sport", "period"} and not re.search(
                     rf"\b{phrase}s?\b\s*(movies?|films?|flicks?|documentar|genre|stuff|ones?)?", masked, re.I):
                 continue
+            if phrase in _SUBGENRES:
+                subgenre_at[(genre, raw_start)] = _singular(phrase)
             found.append((Preference(kind="genre", value=genre, label=genre, turn=turn), raw_start))
         norm = normalize(masked)
-        genre_phrases = {p for _, _, _, p in self.vocab.genres_in(masked)}
-        for phrase in sorted(_MOODS, key=len, reverse=True):
+        genre_phrases = {p for _, _, _, p in self.vocab.genres_in(masked, typos=True)}
+        # a theme word counts in a request or a statement of taste, not in "my cat knocked a glass over"
+        themed = bool(_POS.search(clause) or _NEG.search(clause) or _POSTFIX_NEG.search(clause)
+                      or _MOVIE_TALK.search(clause) or len(norm.split()) <= 3)
+        for phrase in sorted(_MOODS, key=len, reverse=True) if themed else []:
             np_ = normalize(phrase)
             if np_ in genre_phrases:
                 continue
@@ -224,7 +297,7 @@ class RuleExtractor:
                 keyword = _MOODS[phrase]
                 found.append((Preference(kind="keyword", value=keyword, label=keyword, turn=turn, weight=0.8), raw_start))
                 norm = norm[:match.start()] + " " * (match.end() - match.start()) + norm[match.end():]
-        if not any(p.kind == "keyword" for p, _ in found):
+        if themed and not any(p.kind == "keyword" for p, _ in found):
             topic = re.search(r"\b(?:about|involving|featuring|centered on|dealing with)\s+(?:an?\s+|the\s+|some\s+)?"
                               r"([a-z][a-z'-]+(?:\s+[a-z][a-z'-]+){0,2})", masked, re.I)
             if topic:
@@ -244,7 +317,12 @@ class RuleExtractor:
         low = text.lower()
         self._explicit_era(low, delta)
         explicit = delta.year_min is not None or delta.year_max is not None
-        self._vague_era(low, delta)
+        vague = GroundedDelta()
+        self._vague_era(low, vague)
+        if vague.year_min is not None and delta.year_min is None and (delta.year_max is None or delta.year_max >= vague.year_min):
+            delta.year_min = vague.year_min  # "recent" never overrides an explicit "from the 90s"
+        if vague.year_max is not None and delta.year_max is None and delta.year_min is None and vague.year_min is None:
+            delta.year_max = vague.year_max  # nor does "old" override "nothing before 2010" or "the last few years"
         delta.year_soft = not explicit and (delta.year_min is not None or delta.year_max is not None)
 
     def _explicit_era(self, low: str, delta: GroundedDelta) -> None:
@@ -274,7 +352,7 @@ class RuleExtractor:
             delta.year_max = int(match.group(2)) - (1 if match.group(1) in {"before", "pre", "prior to", "earlier than", "older than"} else 0)
         for match in re.finditer(r"\b(nothing|no movies?|none) (older than|before|earlier than) (\d{4})\b", low):
             delta.year_min = int(match.group(3))
-        for match in re.finditer(r"\b(\d{4}) (or|and) (later|newer|after|up|onwards?)\b", low):
+        for match in re.finditer(r"\b(\d{4})(?: (?:or|and) (?:later|newer|after|up|onwards?)| onwards?|\+| and beyond| or so on)", low):
             delta.year_min = int(match.group(1))
         for match in re.finditer(r"\b(after|since|newer than|post|from|later than|starting)[ -](\d{4})\b", low):
             year = int(match.group(2))
@@ -289,12 +367,15 @@ class RuleExtractor:
         for match in re.finditer(r"\b(between|from) (\d{4}) (and|to|-) (\d{4})\b", low):
             _set_range(delta, int(match.group(2)), int(match.group(4)))
     def _vague_era(self, low: str, delta: GroundedDelta) -> None:
-        if re.search(r"\b(recent|recently|newer|latest|modern|new releases?|came out recently|current|this decade|newish)\b", low):
+        recent = re.search(r"\b(recent|recently|newer|latest|modern|new releases?|came out recently|current|this decade|newish|"
+                           r"(last|past) (couple|few|two|three|several)( of)? years)\b", low)
+        if recent and not re.search(r"\b(not|no|nothing|never|without|avoid)\s+(his |her |their |the |any |too |so |that )?"
+                                    + re.escape(recent.group(0)), low):
             delta.year_min = RECENT_YEAR_MIN
         if re.search(r"\b(black and white|black & white|b&w|b/w|silent films?|silent movies?)\b", low):
             delta.year_max = BLACK_AND_WHITE_YEAR_MAX
         elif delta.year_max is None and re.search(r"\b(old|older|oldies|vintage|golden age|old school|old-school|classic old)\b", low) and not re.search(
-                r"\b(years? old|not (too )?old|old enough|too old|older than \d{4})\b", low):
+                r"\b((years?|yrs?|yo) old|not (too )?old|old enough|too old|older than \d{4}|getting old|gets? old)\b", low):
             delta.year_max = OLD_YEAR_MAX
 
     # ---- forget / reset --------------------------------------------------------------------
@@ -304,17 +385,25 @@ class RuleExtractor:
             return [("all", "all")], [_Span(reset.start(), reset.end())]
         forget: list[tuple[str, str]] = []
         spans: list[_Span] = []
-        for match in _FORGET.finditer(text):
-            what = match.group("what")
-            start = match.start("what")
+        matches = [(m, "what") for m in _FORGET.finditer(text)]
+        matches += [(m, "what" if m.group("what") else "who") for m in _FORGET_AFTER.finditer(text)]
+        for match, group in matches:
+            what = match.group(group)
+            start = match.start(group)
             hits = 0
-            for t in self.vocab.titles_in(what, strict=False):
+            people = self.vocab.people_in(what)
+            genres = self.vocab.genres_in(what, typos=True)
+            # loose title matching ("forget inception") only when nothing else is named: "the keanu
+            # reeves thing" forgets a person, not The Thing
+            themes = [kw for phrase, kw in _MOODS.items() if re.search(rf"\b{re.escape(normalize(phrase))}\b", normalize(what))]
+            titles = self.vocab.titles_in(what) or ([] if people or genres or themes else self.vocab.titles_in(what, strict=False))
+            for t in titles:
                 forget.append(("item", t.item_id))
                 hits += 1
-            for p in self.vocab.people_in(what):
+            for p in people:
                 forget.append(("person", p.name))
                 hits += 1
-            for genre, *_ in self.vocab.genres_in(what):
+            for genre, *_ in genres:
                 forget.append(("genre", genre))
                 hits += 1
             norm = normalize(what)
@@ -327,42 +416,55 @@ class RuleExtractor:
         return list(dict.fromkeys(forget)), spans
 
     # ---- feedback on shown picks -------------------------------------------------------------
-    def _feedback(self, text: str, shown: list[str]) -> list[Feedback]:
+    def _feedback(self, text: str, shown: list[str], exclude: frozenset[str] = frozenset()) -> list[Feedback]:
+        """Feedback on shown picks; `exclude` holds the picks other clauses named ("the other two")."""
         if not shown:
             return []
         low = text.lower()
         targets: list[str] = []
-        for match in re.finditer(r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last|final|bottom|top)\b"
-                                 r"|#\s?(\d)|\bnumber (\d)\b|\bno\.? ?(\d)\b", low):
+        for match in re.finditer(r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last|final|bottom|top|middle)\b"
+                                 r"|#\s?(\d)|\bnumber (\d|one|two|three|four|five)\b|\bno\.? ?(\d)\b", low):
             word = match.group(1)
-            if word:
+            if word == "middle":
+                rank = len(shown) // 2 + 1 if len(shown) % 2 else 0
+            elif word:
                 rank = _ORDINALS[word]
+            elif match.group(3) and not match.group(3).isdigit():
+                rank = _ORDINALS[match.group(3)]
             else:
                 rank = int(match.group(2) or match.group(3) or match.group(4))
             index = len(shown) - 1 if rank == -1 else rank - 1
             if 0 <= index < len(shown):
                 targets.append(shown[index])
+        for match in re.finditer(r"\b(first|top|last|bottom) (two|three|2|3)\b", low):
+            n = {"two": 2, "three": 3, "2": 2, "3": 3}[match.group(2)]
+            targets.extend(shown[:n] if match.group(1) in {"first", "top"} else shown[-n:])
         shown_titles = {item_id: normalize(self.vocab.catalog[item_id].title) for item_id in shown if item_id in self.vocab.catalog}
         norm = normalize(text)
         for item_id, title in shown_titles.items():
             if title and len(title) >= 3 and re.search(rf"\b{re.escape(title)}\b", norm):
                 targets.append(item_id)
+        if re.search(r"\bthe other (two|three|ones?|2|3)\b|\bthe rest\b", low):
+            targets.extend(s for s in shown if s not in targets and s not in exclude)
         all_of_them = re.search(r"\b(all of (them|those|these)|seen them all|all (three|five|of them)|both)\b", low)
-        if all_of_them:
+        if all_of_them and not (all_of_them.group(0) == "both" and len(set(targets)) == 2):
             targets = list(shown)
         refers = bool(_REFERS_TO_PICK.search(low))
         if not targets and refers and len(low.split()) <= 10:
             targets = [shown[0]]
         if not targets:
             return []
-        clauses = [c for _, c in split_clauses(text)] if len(targets) > 1 else [text]
+        clauses = [c for _, c in split_clauses(text)] if len(set(targets)) > 1 else [text]
+        if len(clauses) == 1 and len(set(targets)) > 1 and "," in text:
+            clauses = [c for c in text.split(",") if c.strip()]  # "seen the first two, district 9 looks great"
         out: dict[str, str] = {}
-        for clause in clauses:
-            clause_targets = self._feedback(clause, shown) if len(clauses) > 1 else targets
-            if len(clauses) > 1:
-                for fb in clause_targets:
+        if len(clauses) > 1:
+            others = [c for c in clauses if re.search(r"\bthe other\b|\bthe rest\b", c, re.I)]
+            for clause in [c for c in clauses if c not in others] + others:
+                for fb in self._feedback(clause, shown, exclude=frozenset(out)):
                     out.setdefault(fb.item_id, fb.kind)
-                continue
+            return [Feedback(item_id=t, kind=k) for t, k in out.items()]
+        for clause in clauses:
             kind = _feedback_kind(clause.lower())
             if kind is None:
                 return []
@@ -371,9 +473,18 @@ class RuleExtractor:
         return [Feedback(item_id=t, kind=k) for t, k in out.items()]
 
 
+_MOVIE_TALK = re.compile(r"\b(movies?|films?|flicks?|watch|something|anything|recommend|suggest|show|stuff|ones?|"
+                         r"story|stories|plot|genre|themes?|any|got)\b", re.I)
+
+_SUBGENRES = {"slasher", "slashers", "gangster", "gangsters", "mob", "mafia", "detective", "biopic", "biopics",
+              "cowboy", "cowboys", "anime", "chick flick", "chick flicks", "whodunit", "whodunnit",
+              "psychological thriller", "true story", "true stories", "cartoon", "cartoons"}
+"""Genre words that name a kind within a genre: disliked while the genre is liked, they become keywords."""
+
 _TOPIC_STOP = {"and", "or", "but", "from", "with", "in", "on", "that", "which", "who", "please", "maybe", "like",
                "movie", "movies", "film", "films", "for", "to", "of", "is", "are", "was", "it", "this", "something",
-               "anything", "thing", "stuff", "the", "a", "an", "too", "very", "really", "set", "made", "by"}
+               "anything", "thing", "stuff", "the", "a", "an", "too", "very", "really", "set", "made", "by", "where",
+               "what", "how", "why", "when", "who", "whom", "whose", "it", "my", "your", "our", "their", "his", "her"}
 
 
 def _singular(phrase: str) -> str:
