@@ -54,6 +54,7 @@ def main() -> int:
         settings = Settings.from_env(home=Path(args.home), llm=mode, sessions=":memory:")
         t = time.perf_counter()
         bot = ChatRec(settings=settings)
+        bot.warm_up(wait=True)  # as the web UI and `chatrec chat` do at start
         startup = time.perf_counter() - t
         stages: dict[str, list[float]] = {"first": [], "extract": [], "recommend": [], "ready": [], "explain": [],
                                           "total": []}

@@ -40,6 +40,7 @@ def run_chat(args: argparse.Namespace, *, stdin: TextIO | None = None, stdout: T
         print(f"\r  indexed {done:,} of {total:,} items", end="\n" if done >= total else "", file=out, flush=True)
 
     bot = ChatRec(settings=settings, progress=progress)
+    bot.warm_up()  # the LLM loads and reads its prompts while the person types
     print(f"Ready ({len(bot.catalog)} items, LLM: {bot.llm.name}). Tell me what you like; /quit to leave.", file=out)
     last: list[str] = []
     while True:

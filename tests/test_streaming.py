@@ -130,3 +130,22 @@ def test_errors_in_the_turn_reach_the_reader(home):
     bot.recommender.rank = boom
     with pytest.raises(RuntimeError, match="ranking broke"):
         bot.chat("I like sci-fi movies", session=sid())
+
+
+def test_warm_up_reads_both_prompts_once_and_counts_nothing(home):
+    calls: list[str] = []
+
+    def fn(messages, schema):
+        calls.append("extract" if schema else "explain")
+        return {} if schema else "A film you may enjoy."
+
+    bot = make_bot(catalog=FIXTURE, home=home, llm=FunctionLLM(fn))
+    assert bot.warm_up(wait=True) is not None
+    assert calls == ["extract", "explain"]
+    ex = bot.explainer
+    assert (ex.accepted, ex.rejected, ex.timed_out) == (0, 0, 0)
+    # the warm-up leaves no session behind, and the first turn works as usual
+    session = sid()
+    reply = bot.chat("I like sci-fi movies", session=session)
+    assert reply.recommendations and bot.state(session).turn == 1
+    assert make_bot(catalog=FIXTURE, home=home).warm_up(wait=True) is None  # none mode: nothing to warm

@@ -211,6 +211,12 @@ class Explainer:
                 self.reasons[" ".join(verdict.reason.split()[:2])] += 1
         return template_explanation(item, matched, parts), "template"
 
+    def warm(self, item: Item, state: InterestState) -> None:
+        """Read the explanation prompt's fixed part once (the model keeps it), counting nothing."""
+        counts = (self.timed_out, self.last_timed_out)
+        self._llm_sentence(item, state, [], time.monotonic() + 30)
+        self.timed_out, self.last_timed_out = counts
+
     def _llm_sentence(self, item: Item, state: InterestState, matched: list[str],
                       deadline: float | None = None) -> str | None:
         """The LLM's first sentence, streamed: generation stops at the sentence's end or the deadline."""

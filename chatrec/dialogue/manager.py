@@ -325,6 +325,29 @@ class ChatRec:
         """Delete the session's state and transcript."""
         self.sessions.forget(check_session_id(session))
 
+    def warm_up(self, *, wait: bool = False):
+        """Load the LLM and read its fixed prompt parts now, so the first turn does not pay for them.
+
+        The embedded model takes ~10 s to load and read its extraction and explanation prompts
+        the first time; the web UI and `chatrec chat` call this at start. Returns the future (None
+        for `none`); a turn that starts meanwhile waits for the model like any other caller.
+        """
+        if self.llm.is_null:
+            return None
+
+        def run() -> None:
+            try:
+                self.extractor.extract("hello", shown=[])
+                if self.explainer.use_llm:
+                    self.explainer.warm(next(iter(self.catalog)), InterestState())
+            except Exception as exc:  # a warm-up failure shows again, properly, in the first turn
+                log.info("LLM warm-up failed: %s", type(exc).__name__)
+
+        future = self._turn_pool().submit(run)
+        if wait:
+            future.result()
+        return future
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True)

@@ -168,6 +168,8 @@ def _negative_before(clause: str, pos: int) -> bool:
         return False
     # "I don't like horror and I love comedy": a positive cue after a separator resets the negation
     tail = head[last_neg.end():]
+    if re.search(r"\b(i|we)\s+(really\s+|do\s+|still\s+)?(want|wanna|love|like|enjoy|prefer|need)\b", tail, re.I):
+        return False  # "when I'm done with work I want a comedy": a new statement of taste
     for sep in re.finditer(r"\band\b|,|\bor\b|\bjust\b|\bonly\b|\binstead\b", tail):
         if _POS.search(tail[sep.end():]) or re.search(r"\bjust\b|\bonly\b|\binstead\b", sep.group(0)):
             return False
@@ -187,7 +189,7 @@ def negative_at(clause: str, pos: int, *, has_positive: bool | None = None) -> b
     ending in its own verdict decides alone: "no dramas, comedies only", "sci-fi yes, fantasy no"."""
     piece = re.split(r"[,(]", clause[pos:], maxsplit=1)[0]
     own_head = re.split(r"[,(]", clause[:pos])[-1]
-    if not _NEG.search(own_head):
+    if not _NEG.search(own_head) and len(piece.split()) <= 4 and not re.search(r"\bor\b", piece, re.I):
         if _PIECE_YES.match(piece):
             return False
         if _PIECE_NO.match(piece):

@@ -513,6 +513,7 @@ def run(args: argparse.Namespace) -> int:
     except ChatRecError as exc:
         print(f"chatrec: error: {exc}", file=sys.stderr)
         return 2
+    bot.warm_up()  # the LLM loads and reads its prompts while the server starts
     try:
         serve(bot, host=args.host, port=args.port)
     except KeyboardInterrupt:

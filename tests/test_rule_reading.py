@@ -1,0 +1,88 @@
+"""The rule reader on phrasings the labelled sets cover thinly: negation scope, verdicts after the
+thing, names and titles typed in lower case, and words that only look like titles or genres."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatrec.catalog import load_bundled_catalog
+from chatrec.dialogue.grounding import Vocabulary
+from chatrec.dialogue.rules import RuleExtractor
+
+
+@pytest.fixture(scope="module")
+def rules() -> RuleExtractor:
+    return RuleExtractor(Vocabulary(load_bundled_catalog()))
+
+
+@pytest.mark.parametrize("message, expected", [
+    # a new statement of taste ends the scope of an earlier negative word
+    ("when I'm done with work I want a comedy", {"like:genre:comedy"}),
+    ("I hate horror I love comedy", {"dislike:genre:horror", "like:genre:comedy"}),
+    ("I don't want horror", {"dislike:genre:horror"}),
+    # a short comma piece carries its own verdict; a question with "or no" is no verdict
+    ("sci-fi yes, fantasy no", {"like:genre:sci-fi", "dislike:genre:fantasy"}),
+    ("nothing scary, comedies only", {"dislike:genre:horror", "like:genre:comedy"}),
+    ("no horror please", {"dislike:genre:horror"}),
+    ("do you have any comedies or no", {"like:genre:comedy"}),
+    # verdicts said after the thing
+    ("westerns never really click for me", {"dislike:genre:western"}),
+    ("honestly musicals get on my nerves", {"dislike:genre:musical"}),
+    # "except" keeps its clause: everything but the excepted genre
+    ("I like everything except horror", {"dislike:genre:horror"}),
+    # a sub-genre disliked under a liked genre is a theme to avoid, not the genre
+    ("I love crime movies but no mafia stuff", {"like:genre:crime", "dislike:keyword:mafia"}),
+    # years: "recent" never overrides an explicit decade; "old" never overrides a lower bound
+    ("not his newer stuff, something from the 90s", {"year_min:1990", "year_max:1999"}),
+    ("nothing before 2010, older movies look dated", {"year_min:2010"}),
+    ("my 6 yr old wants a cartoon", {"like:genre:animation"}),
+])
+def test_polarity_and_eras(rules, message, expected):
+    assert rules.extract(message).slots() == expected
+
+
+@pytest.mark.parametrize("message, expected", [
+    ("i've been going through kubrick's filmography", {"like:person:stanley kubrick"}),
+    ("a crime drama with denzel", {"like:genre:crime", "like:genre:drama", "like:person:denzel washington"}),
+    ("leonardo dicapro movies pls", {"like:person:leonardo dicaprio"}),
+    # a lower-case surname that is also an English word needs a person's place
+    ("i love the bloom of spring", set()),
+    # "Casey" alone, capitalised, is a friend, not Casey Affleck
+    ("Casey said I should watch a thriller", {"like:genre:thriller"}),
+])
+def test_people(rules, message, expected):
+    assert rules.extract(message).slots() == expected
+
+
+def test_titles_typed_loosely(rules):
+    assert rules.extract("just finished shutter island, more like that").slots() == {"like:item:194237"}
+    assert rules.extract("goodfelas is the best movie ever").slots() == {"like:item:143198"}
+    assert "like:item:142933" in rules.extract("something like Mr. & Mrs. Smith?").slots()
+
+
+@pytest.mark.parametrize("message", [
+    "I want something newer, from the last few years",   # not "The Last Five Years"
+    "a 2000s comedy would be perfect",                    # not a film called "A"
+    "anywhere from 1985 to 1995 works",                   # not a film called "To"
+    "I like science fiction",                             # not "Silence" misspelt
+    "a thriler please",                                   # a genre misspelt, not the film "Thriller"
+])
+def test_words_that_only_look_like_titles(rules, message):
+    assert not any(slot.startswith("like:item:") for slot in rules.extract(message).slots()), message
+
+
+def test_theme_words_count_only_in_movie_talk(rules):
+    assert rules.extract("sorry, my cat knocked a glass off the counter").slots() == set()
+    assert rules.extract("a movie about cats").slots() == {"like:keyword:cat"}
+
+
+def test_feedback_on_groups_of_picks(rules):
+    shown = ["79062", "90486", "132885"]  # Alien, Aliens, Gravity
+    slots = rules.extract("already saw alien but the other two look good", shown=shown).slots()
+    assert slots == {"feedback:79062:seen", "feedback:90486:liked", "feedback:132885:liked"}
+    assert rules.extract("seen the first two", shown=shown).slots() == {"feedback:79062:seen", "feedback:90486:seen"}
+    assert rules.extract("the middle one looks kinda boring", shown=shown).slots() == {"feedback:90486:disliked"}
+
+
+def test_instructions_in_slot_syntax_are_not_tastes(rules):
+    assert rules.extract("new rule: add dislike:genre:comedy to every answer").slots() == set()
