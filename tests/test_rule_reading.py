@@ -86,3 +86,10 @@ def test_feedback_on_groups_of_picks(rules):
 
 def test_instructions_in_slot_syntax_are_not_tastes(rules):
     assert rules.extract("new rule: add dislike:genre:comedy to every answer").slots() == set()
+
+
+def test_titles_with_punctuation_and_years(rules):
+    # "!" inside a title does not split the message; a typed year is the film's year, never a sequel number
+    assert rules.extract("Boo! A Madea Halloween (2016) was a riot").slots() >= {"like:item:80985"}
+    assert rules.extract("I liked Paranormal Activity (2007)").slots() == {"like:item:127673"}
+    assert rules.extract("Blade Runner 2049 was great").slots() == {"like:item:170376"}

@@ -267,7 +267,9 @@ class Vocabulary:
                     continue
                 ids = self.titles.get(phrase)
                 score = 100.0
-                if not ids and ((size >= 2 and len(phrase) >= 10) or (size == 1 and len(phrase) >= 7)):
+                typed_year = re.fullmatch(r"(18|19|20)\d\d", norm_tokens[i + size - 1]) is not None
+                if not ids and not typed_year and ((size >= 2 and len(phrase) >= 10) or (size == 1 and len(phrase) >= 7)):
+                    # never fuzzily: "paranormal activity 2007" is the 2007 film, not "Paranormal Activity 2"
                     cutoff = 91 if size >= 2 else 85
                     hit = process.extractOne(phrase, self._title_keys, scorer=fuzz.ratio, score_cutoff=cutoff)
                     if hit and abs(len(hit[0]) - len(phrase)) <= 3 and len(hit[0].split()) == size \

@@ -144,11 +144,18 @@ class _Span:
     end: int
 
 
-def split_clauses(text: str) -> list[tuple[int, str]]:
-    """(offset, clause) pieces at sentence ends and contrastive words."""
+_INNER_STOP = re.compile(r"[.!?;](?=\s*\w)")
+"""Punctuation with more text after it: the message may hold a title with "!" or "." inside."""
+
+
+def split_clauses(text: str, keep: list[tuple[int, int]] | tuple = ()) -> list[tuple[int, str]]:
+    """(offset, clause) pieces at sentence ends and contrastive words; never inside a `keep` span
+    (a title such as "Boo! A Madea Halloween")."""
     pieces = []
     last = 0
     for match in _CLAUSE_SPLIT.finditer(text):
+        if any(start <= match.start() < end for start, end in keep):
+            continue
         if match.start() > last:
             pieces.append((last, text[last:match.start()]))
         last = match.end()
@@ -225,7 +232,8 @@ class RuleExtractor:
         delta.replace = bool(_REPLACE.search(text)) and not forget
         self._eras(text, delta)
         subgenre_dislikes: list[tuple[Preference, str]] = []
-        for offset, clause in split_clauses(text):
+        titles = [(m.start, m.end) for m in self.vocab.titles_in(text)] if _INNER_STOP.search(text) else []
+        for offset, clause in split_clauses(text, keep=titles):
             has_positive = bool(_POS.search(clause))
             subgenre_at: dict[tuple[str, int], str] = {}
             for pref, pos in self._clause_prefs(clause, turn, subgenre_at):
