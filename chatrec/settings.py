@@ -51,9 +51,10 @@ class Settings(BaseModel):
     """Ask the LLM for explanations (templates are used when False or when the LLM is `none`)."""
     explain_budget: float = 4.0
     """Seconds per turn the LLM may spend on explanations; later picks get template explanations."""
-    turn_budget: float = 6.0
+    turn_budget: float = 5.5
     """Seconds from a message to its last explanation: explanations still unwritten by then (even one
-    being written) get templates. The picks themselves are never cut short."""
+    being written) get templates. The picks themselves are never cut short. Half a second under the
+    6 s a whole turn should take: the model reads a prompt it has started without interruption."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
