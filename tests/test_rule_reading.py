@@ -93,3 +93,11 @@ def test_titles_with_punctuation_and_years(rules):
     assert rules.extract("Boo! A Madea Halloween (2016) was a riot").slots() >= {"like:item:80985"}
     assert rules.extract("I liked Paranormal Activity (2007)").slots() == {"like:item:127673"}
     assert rules.extract("Blade Runner 2049 was great").slots() == {"like:item:170376"}
+
+
+def test_that_points_at_the_message_own_subject_before_a_pick(rules):
+    shown = ["197213", "157190"]  # Interstellar, Arrival
+    assert rules.extract("i've been going through kubrick's filmography, more like that", shown=shown).slots() \
+        == {"like:person:stanley kubrick"}
+    assert rules.extract("seen it", shown=shown).slots() == {"feedback:197213:seen"}
+    assert rules.extract("not that one", shown=shown).slots() == {"feedback:197213:disliked"}

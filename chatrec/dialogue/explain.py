@@ -146,7 +146,7 @@ def template_explanation(item: Item, matched: list[str], parts: dict[str, float]
         bits.append("Close to what you described")
     facts = []
     if genres:
-        facts.append(f"a {genres} film" if not item.year else f"a {item.year} {genres} film")
+        facts.append(f"{_article(genres)} {genres} film" if not item.year else f"a {item.year} {genres} film")
     elif item.year:
         facts.append(f"from {item.year}")
     if directors:
@@ -157,6 +157,10 @@ def template_explanation(item: Item, matched: list[str], parts: dict[str, float]
     if facts:
         sentence += ": " + ", ".join(facts)
     return sentence if sentence.endswith(".") else sentence + "."
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
 
 
 def _join(values: list[str]) -> str:

@@ -362,7 +362,7 @@ class Recommender:
             if item is None or item_id not in vectors or not _passes(item, self.filters(state)):
                 continue
             lead = item.genres[0] if item.genres else ""
-            if lead in used_genres and len(picks) < k:
+            if lead in used_genres and len(picks) < k or any(same_film(item, p.item) for p in picks):
                 continue
             used_genres.add(lead)
             pop = self.collab.popularity(item_id) if self.collab else 0.0
@@ -396,5 +396,11 @@ def mmr(scored: list[Scored], *, k: int, lam: float) -> list[Scored]:
             sel = np.stack([p.vector for p in picked])
             best = max(rest, key=lambda s: s.score - lam * float(np.max(sel @ s.vector)))
         picked.append(best)
-        rest.remove(best)
+        # one film listed twice in a catalog (one entry without a year) is one pick
+        rest = [s for s in rest if s is not best and not same_film(s.item, best.item)]
     return picked
+
+
+def same_film(a: Item, b: Item) -> bool:
+    """Same title and no conflicting year: "2001: A Space Odyssey (1968)" and an undated entry of it."""
+    return normalize(a.title) == normalize(b.title) and (a.year is None or b.year is None or a.year == b.year)

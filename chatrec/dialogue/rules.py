@@ -426,6 +426,10 @@ class RuleExtractor:
         return list(dict.fromkeys(forget)), spans
 
     # ---- feedback on shown picks -------------------------------------------------------------
+    def _names_a_taste(self, text: str) -> bool:
+        """Whether the message names a person, a title or a genre of its own."""
+        return bool(self.vocab.people_in(text) or self.vocab.genres_in(text) or self.vocab.titles_in(text))
+
     def _feedback(self, text: str, shown: list[str], exclude: frozenset[str] = frozenset()) -> list[Feedback]:
         """Feedback on shown picks; `exclude` holds the picks other clauses named ("the other two")."""
         if not shown:
@@ -460,7 +464,9 @@ class RuleExtractor:
         if all_of_them and not (all_of_them.group(0) == "both" and len(set(targets)) == 2):
             targets = list(shown)
         refers = bool(_REFERS_TO_PICK.search(low))
-        if not targets and refers and len(low.split()) <= 10:
+        # "seen it", "not that one" point at the first pick; in "kubrick's films, more like that" "that" is Kubrick
+        like_that = re.search(r"\b(like|similar to|in the vein of) (that|this|it|those|these)\b", low)
+        if not targets and refers and len(low.split()) <= 10 and not (like_that and self._names_a_taste(text)):
             targets = [shown[0]]
         if not targets:
             return []
