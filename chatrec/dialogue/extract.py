@@ -13,8 +13,18 @@ import re
 
 import numpy as np
 
-from chatrec.dialogue.grounding import Vocabulary, normalize
-from chatrec.dialogue.rules import _INJECTION, _MOODS, _REPLACE, RuleExtractor, _feedback_kind, negative_at, split_clauses
+from rapidfuzz import fuzz
+
+from chatrec.dialogue.grounding import _COMMON_WORDS, KEYWORD_PHRASES, Vocabulary, normalize
+from chatrec.dialogue.rules import (
+    _DECADE_WORDS,
+    _INJECTION,
+    _REPLACE,
+    RuleExtractor,
+    _feedback_kind,
+    negative_at,
+    split_clauses,
+)
 from chatrec.dialogue.schema import Feedback, GroundedDelta, InterestDelta, Preference
 from chatrec.embeddings import Embedder
 from chatrec.errors import LLMError
@@ -30,8 +40,8 @@ _TOPIC_AFTER = re.compile(r"^\s*(movies?|films?|flicks?|stor(y|ies)|stuff|themed
 """A free keyword the LLM proposes counts only where the message uses it as a topic: "revenge story",
 "shark movies", "set in space" -- not any word of an off-topic message ("walmart", "homework")."""
 
-_ERA_WORDS = {"twenties", "thirties", "forties", "fifties", "sixties", "seventies", "eighties", "nineties", "decade",
-              "era", "older", "newer", "modern", "vintage", "classic", "recent", "s", "80s", "90s", "70s", "60s", "2000s"}
+_ERA_WORDS = set(_DECADE_WORDS) | {"decade", "era", "older", "newer", "modern", "vintage", "classic", "recent", "s",
+                                    "60s", "70s", "80s", "90s", "2000s"}
 
 _REFERS = re.compile(
     r"\b(it|its|that|this|those|these|them|one|ones|first|second|third|fourth|fifth|last|previous|above|"
@@ -136,10 +146,6 @@ class Extractor:
 
     def _typed_title(self, span: str, norm_message: str) -> bool:
         """A title of two or more words, not all common ones, typed (maybe misspelt) in the message."""
-        from rapidfuzz import fuzz
-
-        from chatrec.dialogue.grounding import _COMMON_WORDS
-
         key = normalize(span)
         words = key.split()
         if len(words) < 2 or self.vocab.person(span) is not None:
@@ -150,14 +156,13 @@ class Extractor:
 
     def _topic(self, keyword: str, message: str, ruled_text: str) -> bool:
         """Whether a free keyword stands as a topic in the message and is not part of a span already read."""
-        from chatrec.dialogue.grounding import _COMMON_WORDS
-
         words = keyword.split()
-        if keyword in ruled_text or any(w in ruled_text.split() for w in words if len(w) > 3):
+        read = set(ruled_text.split())
+        if keyword in ruled_text or any(w in read for w in words if len(w) > 3):
             return False  # part of a span already read: "arrival type" after the title Arrival
         if all(w in _COMMON_WORDS or w in _ERA_WORDS or w.isdigit() for w in words):
             return False  # "good", "nineties", "old": evaluations and eras, not themes
-        if normalize(keyword) in {normalize(p) for p in _MOODS}:
+        if normalize(keyword) in KEYWORD_PHRASES:  # the rules' own theme words
             return True
         found = _find_span(keyword, message)
         if found is None:
@@ -260,6 +265,4 @@ def _find(key: str, message: str) -> int | None:
 
 
 def _fuzzy_in(key: str, norm_message: str) -> bool:
-    from rapidfuzz import fuzz
-
     return fuzz.partial_ratio(key, norm_message) >= 88

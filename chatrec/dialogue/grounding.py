@@ -344,7 +344,6 @@ class Vocabulary:
         tokens = [(re.sub(r"['’]s$", "", m.group(0)), m.start(), m.end()) for m in re.finditer(r"[A-Za-z][A-Za-z'’.-]*", text)]
         found: list[PersonMatch] = []
         used = [False] * len(tokens)
-        first_names = self._person_first_words
         for size in (4, 3, 2):
             for i in range(0, len(tokens) - size + 1):
                 if any(used[i:i + size]):
@@ -352,7 +351,7 @@ class Vocabulary:
                 key = normalize(" ".join(t[0] for t in tokens[i:i + size]))
                 name = self.people.get(key)
                 capital = tokens[i][0][:1].isupper()
-                if name is None and size >= 2 and len(key) >= 9 and (capital or key.split()[0] in first_names):
+                if name is None and size >= 2 and len(key) >= 9 and (capital or key.split()[0] in self._person_first_words):
                     cutoff = 90 if capital else 93  # "leonardo dicapro": a known first name, then a typo
                     hit = process.extractOne(key, self._people_keys, scorer=fuzz.ratio, score_cutoff=cutoff)
                     name = self.people[hit[0]] if hit else None

@@ -362,7 +362,7 @@ class Recommender:
             if item is None or item_id not in vectors or not _passes(item, self.filters(state)):
                 continue
             lead = item.genres[0] if item.genres else ""
-            if lead in used_genres and len(picks) < k or any(same_film(item, p.item) for p in picks):
+            if (lead in used_genres and len(picks) < k) or any(same_film(item, p.item) for p in picks):
                 continue
             used_genres.add(lead)
             pop = self.collab.popularity(item_id) if self.collab else 0.0

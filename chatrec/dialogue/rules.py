@@ -403,9 +403,11 @@ class RuleExtractor:
             hits = 0
             people = self.vocab.people_in(what)
             genres = self.vocab.genres_in(what, typos=True)
+            norm = normalize(what)
+            themes = [kw for phrase, kw in _MOODS.items()
+                      if re.search(rf"\b{re.escape(normalize(phrase))}\b", norm) and not self.vocab.genre(phrase)]
             # loose title matching ("forget inception") only when nothing else is named: "the keanu
             # reeves thing" forgets a person, not The Thing
-            themes = [kw for phrase, kw in _MOODS.items() if re.search(rf"\b{re.escape(normalize(phrase))}\b", normalize(what))]
             titles = self.vocab.titles_in(what) or ([] if people or genres or themes else self.vocab.titles_in(what, strict=False))
             for t in titles:
                 forget.append(("item", t.item_id))
@@ -416,11 +418,9 @@ class RuleExtractor:
             for genre, *_ in genres:
                 forget.append(("genre", genre))
                 hits += 1
-            norm = normalize(what)
-            for phrase, keyword in _MOODS.items():
-                if re.search(rf"\b{re.escape(normalize(phrase))}\b", norm) and not self.vocab.genre(phrase):
-                    forget.append(("keyword", keyword))
-                    hits += 1
+            for keyword in themes:
+                forget.append(("keyword", keyword))
+                hits += 1
             if hits:
                 spans.append(_Span(start, match.end()))
         return list(dict.fromkeys(forget)), spans
