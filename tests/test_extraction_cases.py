@@ -32,6 +32,7 @@ CASES_PATH = Path(__file__).parent / "data" / "extraction_cases.yaml"
 HELDOUT_PATH = Path(__file__).parent / "data" / "extraction_heldout.yaml"
 HELDOUT2_PATH = Path(__file__).parent / "data" / "extraction_heldout2.yaml"
 HELDOUT3_PATH = Path(__file__).parent / "data" / "extraction_heldout3.yaml"
+HELDOUT4_PATH = Path(__file__).parent / "data" / "extraction_heldout4.yaml"
 CATEGORIES = frozenset({
     "like", "dislike", "negation", "title", "typo", "person", "era", "reset",
     "feedback", "keyword", "mixed", "chitchat", "offtopic",
@@ -60,6 +61,8 @@ CASE_SETS = {
                         categories=CATEGORIES - {"keyword", "mixed", "offtopic"},
                         needed_tags=tuple(t for t in NEEDED_TAGS if t != "injection")),
     "heldout3": CaseSet(HELDOUT3_PATH, min_cases=100, min_per_category=3, prefix="h3-", min_rules_f1=0.86,
+                        categories=CATEGORIES - {"keyword", "mixed"}),
+    "heldout4": CaseSet(HELDOUT4_PATH, min_cases=100, min_per_category=3, prefix="h4-", min_rules_f1=0.80,
                         categories=CATEGORIES - {"keyword", "mixed"}),
 }
 

@@ -282,3 +282,54 @@ def test_the_local_prompt_cache_stays_within_its_capacity():
     assert 10 <= len(cache.cache_state) <= 20
     assert all(s.scores.shape == (1, 4000) for s in cache.cache_state.values())
     assert cache[tuple(range(630))].n_tokens == 630  # the longest stored prefix is found
+
+
+@pytest.mark.real_llm
+def test_lazy_grammar_decoding_writes_what_the_eager_grammar_writes(gguf_path):
+    """Checking the grammar on the best token first changes the time of a greedy call, not its output."""
+    from llama_cpp import Llama, LlamaGrammar
+
+    from chatrec.llm.lazy_grammar import LazyGrammarSampler, grammar_llama_class
+    from chatrec.llm.local import LocalLLM
+
+    grammar = LocalLLM(Settings(home=gguf_path.parent.parent))._grammar(InterestDelta.model_json_schema())
+    messages = [m.model_dump() for m in EXTRACT]
+    outputs = {}
+    for cls in (Llama, grammar_llama_class()):
+        llama = cls(model_path=str(gguf_path), n_ctx=1024, n_threads=2, verbose=False)
+        try:
+            out = llama.create_chat_completion(messages=messages, max_tokens=60, temperature=0.0, grammar=grammar)
+            outputs[cls] = out["choices"][0]["message"]["content"]
+            if cls is not Llama:
+                assert isinstance(llama._init_sampler(temp=0.0, grammar=grammar), LazyGrammarSampler)
+                assert not isinstance(llama._init_sampler(temp=0.7, grammar=grammar), LazyGrammarSampler)
+        finally:
+            llama.close()
+    eager, lazy = outputs.values()
+    assert lazy == eager
+    parsed = InterestDelta.model_validate_json(lazy)
+    assert parsed.liked_genres or parsed.liked_titles
+    # the grammar keeps the schema's field order (the prompt's examples use it), not an alphabetical one
+    assert isinstance(grammar, LlamaGrammar)
+    assert 'liked-genres-rest ::= ( "," space disliked-genres-kv )?' in grammar._grammar
+
+
+def test_lazy_grammar_falls_back_to_the_shortlist_then_the_whole_vocabulary():
+    np = pytest.importorskip("numpy")
+    from chatrec.llm.lazy_grammar import LazyGrammarSampler
+
+    class Verdicts(LazyGrammarSampler):
+        def __init__(self, allowed: set[int]):  # no llama.cpp grammar: a set of allowed tokens
+            self.allowed, self.checks = allowed, {"top": 0, "shortlist": 0, "vocabulary": 0}
+
+        def _allowed(self, ids, logits):
+            return np.array([int(i) in self.allowed for i in ids])
+
+    logits = np.linspace(0.0, 1.0, 100, dtype=np.float32)  # token 99 is the best, 0 the worst
+    assert Verdicts({99, 5})._pick(logits) == 99
+    sampler = Verdicts({90, 80})
+    assert sampler._pick(logits) == 90 and sampler.checks["shortlist"] == 1
+    sampler = Verdicts({3, 1})
+    assert sampler._pick(logits) == 3 and sampler.checks["vocabulary"] == 1
+    with pytest.raises(ValueError, match="no token"):
+        Verdicts(set())._pick(logits)

@@ -49,6 +49,11 @@ def test_polarity_and_eras(rules, message, expected):
     ("i love the bloom of spring", set()),
     # "Casey" alone, capitalised, is a friend, not Casey Affleck
     ("Casey said I should watch a thriller", {"like:genre:thriller"}),
+    # siblings who make films together: each of them
+    ("what would you pick from the coen brothers?", {"like:person:joel coen", "like:person:ethan coen"}),
+    ("I love the Wachowskis but not the Farrellys", {"like:person:lana wachowski", "like:person:lilly wachowski",
+                                                     "dislike:person:bobby farrelly", "dislike:person:peter farrelly"}),
+    ("I like Joel Coen", {"like:person:joel coen"}),
 ])
 def test_people(rules, message, expected):
     assert rules.extract(message).slots() == expected
@@ -69,6 +74,13 @@ def test_titles_typed_loosely(rules):
 ])
 def test_words_that_only_look_like_titles(rules, message):
     assert not any(slot.startswith("like:item:") for slot in rules.extract(message).slots()), message
+
+
+def test_places_and_people_that_only_look_like_titles_or_genres(rules):
+    # "in our house" is a place, not the film "Our House"; "the whole family loved it" asks for no genre
+    assert rules.extract("Home Alone (1990) is a favorite in our house").slots() == {"like:item:95199"}  # Home Alone (1990)
+    assert rules.extract("we watched Inside Out 2015 and the whole family loved it").slots() == {"like:item:182731"}
+    assert rules.extract("something for the whole family").slots() == {"like:genre:family"}
 
 
 def test_theme_words_count_only_in_movie_talk(rules):

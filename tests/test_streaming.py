@@ -56,7 +56,7 @@ def test_preview_reads_the_rules_then_the_llm_changes_the_picks(home):
     assert kinds[:2] == ["preview", "recommendations"] and kinds[-1] == "done"
     preview, final = events[0].reply, events[-1].reply
     assert preview.preview and not final.preview
-    assert "gunslingers" in final.interests.likes and "gunslingers" not in preview.interests.likes
+    assert "gunslinger" in final.interests.likes and "gunslinger" not in preview.interests.likes
     assert [r.item_id for r in preview.recommendations] != [r.item_id for r in final.recommendations]
     # only the final picks count as shown, and the state holds the LLM's reading
     assert bot.state(session).last_shown == [r.item_id for r in final.recommendations]

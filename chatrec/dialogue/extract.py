@@ -15,13 +15,17 @@ import numpy as np
 
 from rapidfuzz import fuzz
 
-from chatrec.dialogue.grounding import _COMMON_WORDS, KEYWORD_PHRASES, Vocabulary, normalize
+from chatrec.dialogue.grounding import _COMMON_WORDS, KEYWORD_PHRASES, NOT_GENRE, Vocabulary, normalize
 from chatrec.dialogue.rules import (
     _DECADE_WORDS,
+    _FORGET,
+    _FORGET_AFTER,
     _INJECTION,
     _REPLACE,
+    _RESET_ALL,
     RuleExtractor,
     _feedback_kind,
+    canonical_keyword,
     negative_at,
     split_clauses,
 )
@@ -41,7 +45,14 @@ _TOPIC_AFTER = re.compile(r"^\s*(movies?|films?|flicks?|stor(y|ies)|stuff|themed
 "shark movies", "set in space" -- not any word of an off-topic message ("walmart", "homework")."""
 
 _ERA_WORDS = set(_DECADE_WORDS) | {"decade", "era", "older", "newer", "modern", "vintage", "classic", "recent", "s",
-                                    "60s", "70s", "80s", "90s", "2000s"}
+                                    "60s", "70s", "80s", "90s", "2000s", "black", "white", "silent", "color", "colour"}
+
+_GENERIC_WORDS = {"movie", "movies", "film", "films", "flick", "flicks", "stuff", "something", "anything", "one", "ones",
+                  "show", "shows", "genre", "genres", "kind", "type", "please", "thing", "things"}
+"""Words an LLM may put in a genre field that name no genre ("movies" is not the genre closest to it)."""
+
+_AMBIGUOUS_GENRE_WORDS = NOT_GENRE | {"kids", "children", "childrens", "humor", "humour"}
+"""Genre words that are as often ordinary words ("my kids", "the whole family", "his humor")."""
 
 _REFERS = re.compile(
     r"\b(it|its|that|this|those|these|them|one|ones|first|second|third|fourth|fifth|last|previous|above|"
@@ -104,7 +115,9 @@ class Extractor:
         delta = GroundedDelta()
         norm_message = normalize(message)
         titled = {m.item_id for m in self.vocab.titles_in(message)}
+        people_named = frozenset(m.name for m in self.vocab.people_in(message))
         ruled_text = " ".join(normalize(p.label) for p in (ruled.likes + ruled.dislikes if ruled else []))
+        ruled_genres = {p.value for p in (ruled.likes + ruled.dislikes if ruled else []) if p.kind == "genre"}
         fields = [
             (proposal.liked_titles, True, "title"), (proposal.liked_genres, True, "genre"),
             (proposal.liked_people, True, "person"), (proposal.keywords, True, "keyword"),
@@ -113,27 +126,34 @@ class Extractor:
         ]
         for spans, positive, field in fields:
             for span in spans[:8]:
-                pref = self._ground_span(span, norm_message, turn, similar_genre=field == "genre")
+                pref = self._ground_span(span, norm_message, turn, similar_genre=field == "genre",
+                                         people_named=people_named)
                 if pref is None:
                     continue
                 if pref.kind == "item" and pref.value not in titled and not self._typed_title(span, norm_message):
                     continue
-                if pref.kind == "keyword" and not self._topic(pref.value, message, ruled_text):
+                if pref.kind == "keyword" and not self._topic(normalize(span), message, ruled_text):
                     continue
+                if pref.kind == "genre" and pref.value not in ruled_genres and _genre_word(span) in _AMBIGUOUS_GENRE_WORDS:
+                    continue  # "the whole family loved it", "war", "history": genres only where the rules read one
                 position = _find(normalize(span), message)
-                if position is not None:
-                    positive = self._polarity_at(message, position, positive)
-                pref.positive = positive
-                pref.hard = not positive and pref.kind == "genre"
-                (delta.likes if positive else delta.dislikes).append(pref)
+                liked = positive if position is None else self._polarity_at(message, position, positive)
+                pref.positive = liked
+                pref.hard = not liked and pref.kind == "genre"
+                (delta.likes if liked else delta.dislikes).append(pref)
                 if pref.kind == "item":
                     delta.mentioned_items.append(pref.value)
+        taken_back = _taken_back(message)
         for span in proposal.forget[:8]:
-            if normalize(span) in {"all", "everything"} and re.search(r"\b(all|everything|over|scratch|reset)\b", norm_message):
-                delta.forget.append(("all", "all"))
+            if normalize(span) in {"all", "everything"}:
+                if _RESET_ALL.search(message):
+                    delta.forget.append(("all", "all"))
                 continue
-            pref = self._ground_span(span, norm_message, turn)
-            if pref is not None:
+            pref = self._ground_span(span, norm_message, turn, people_named=people_named)
+            if pref is not None and pref.kind == "item" and pref.value not in titled:
+                # "forget comedy" takes back the genre, not a film called "Comedy"
+                pref = self._ground_span(span, norm_message, turn, people_named=people_named, items=False)
+            if pref is not None and _find_span(normalize(span), taken_back) is not None:
                 delta.forget.append((pref.kind, pref.value))
         delta.replace = proposal.replace and bool(_REPLACE.search(message) or re.search(r"\bnow\b", message, re.I)) \
             and bool(delta.likes or (ruled and ruled.likes))
@@ -170,16 +190,19 @@ class Extractor:
         start, end = found
         return bool(_TOPIC_AROUND.search(message[max(0, start - 20):start]) or _TOPIC_AFTER.search(message[end:]))
 
-    def _ground_span(self, span: str, norm_message: str, turn: int, *, similar_genre: bool = True) -> Preference | None:
+    def _ground_span(self, span: str, norm_message: str, turn: int, *, similar_genre: bool = True,
+                     people_named: frozenset[str] = frozenset(), items: bool = True) -> Preference | None:
         key = normalize(span)
         if not key or len(key) > 80:
             return None
         in_message = re.search(rf"\b{re.escape(key)}\b", norm_message) is not None
-        item_id = self.vocab.title(span)
+        item_id = self.vocab.title(span) if items else None
         if item_id and (in_message or _fuzzy_in(key, norm_message)):
             item = self.vocab.catalog[item_id]
             return Preference(kind="item", value=item.id, label=item.label, turn=turn)
         person = self.vocab.person(span) if " " in key or key in self.vocab.surnames else None
+        if person and " " not in key and person not in people_named:
+            person = None  # a bare surname counts where the rules read a person ("white" is not Michael Jai White)
         if person and (in_message or _fuzzy_in(key, norm_message)):
             return Preference(kind="person", value=person, label=person, turn=turn)
         genres = self.vocab.genre(span)
@@ -188,11 +211,13 @@ class Extractor:
             return Preference(kind="genre", value=genres[0], label=genres[0], turn=turn)
         if not in_message:
             return None
-        similar = self._similar_genre(key) if similar_genre else None
+        generic = all(w in _COMMON_WORDS or w in _GENERIC_WORDS for w in key.split())
+        similar = self._similar_genre(key) if similar_genre and not generic else None
         if similar:
             return Preference(kind="genre", value=similar, label=similar, turn=turn)
         if len(key.split()) <= 3 and len(key) >= 3:
-            return Preference(kind="keyword", value=key, label=key, turn=turn, weight=0.8)
+            keyword = canonical_keyword(key)
+            return Preference(kind="keyword", value=keyword, label=keyword, turn=turn, weight=0.8)
         return None
 
     def _similar_genre(self, key: str) -> str | None:
@@ -237,8 +262,8 @@ def merge(ruled: GroundedDelta, proposed: GroundedDelta) -> GroundedDelta:
         (out.likes if pref.positive else out.dislikes).append(pref)
         if pref.kind == "item" and pref.value not in out.mentioned_items:
             out.mentioned_items.append(pref.value)
-    for pair in proposed.forget:
-        if pair not in out.forget:
+    for pair in proposed.forget if not ruled.forget else ():  # the rules read "forget X" well; the LLM adds
+        if pair not in out.forget:                              # only where they found nothing to take back
             out.forget.append(pair)
     out.replace = ruled.replace or proposed.replace
     if not ruled.feedback:
@@ -247,6 +272,22 @@ def merge(ruled: GroundedDelta, proposed: GroundedDelta) -> GroundedDelta:
     out.likes = [p for p in out.likes if p.key not in forget_keys]
     out.dislikes = [p for p in out.dislikes if p.key not in forget_keys]
     return out
+
+
+def _genre_word(span: str) -> str:
+    """The genre word of a span ("war movies" -> "war")."""
+    return re.sub(r"\s*\b(movies?|films?|flicks?|ones?|stuff)\b\s*", " ", normalize(span)).strip()
+
+
+def _taken_back(message: str) -> str:
+    """The parts of a message that follow (or precede) a word for taking something back.
+
+    An LLM's `forget` counts only there: the embedded model copies "forget" from its examples
+    onto any message ("something funny with Jim Carrey" -> forget Jim Carrey).
+    """
+    spans = [m.group("what") for m in _FORGET.finditer(message)]
+    spans += [m.group("what") or m.group("who") for m in _FORGET_AFTER.finditer(message)]
+    return " | ".join(s for s in spans if s)
 
 
 def _find_span(key: str, message: str) -> tuple[int, int] | None:

@@ -14,6 +14,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import combinations
 from typing import Iterable
 
 from rapidfuzz import fuzz, process
@@ -163,6 +164,18 @@ class Vocabulary:
                 if count > surname_best.get(surname, (0, ""))[0]:
                     surname_best[surname] = (count, key)
         self.surnames = {s: key for s, (c, key) in surname_best.items()}
+        # "the coen brothers": people of one surname credited together on two films or more
+        together: Counter[tuple[str, str]] = Counter()
+        for item in catalog:
+            keys = sorted({normalize(p.name) for p in item.people} & credits.keys())
+            for a, b in combinations(keys, 2):
+                if a.split()[-1] == b.split()[-1]:
+                    together[(a, b)] += 1
+        families: dict[str, set[str]] = defaultdict(set)
+        for (a, b), count in together.items():
+            if count >= 2:
+                families[a.split()[-1]].update((a, b))
+        self.families = {surname: sorted(keys, key=lambda k: (-credits[k], k)) for surname, keys in families.items()}
         self._people_keys = list(self.people)
         self._person_first_words = {key.split()[0] for key in self.people if len(key.split()[0]) >= 4}
         # Words the catalog's own plot texts use in lower case: ordinary words, not names or titles.
@@ -323,6 +336,8 @@ class Vocabulary:
             return True
         # "shutter island" typed in lower case: a phrase no plot text uses in lower case is a title
         rare = any(w not in _COMMON_WORDS and w not in self.plain_words for w in words)
+        if not rare and before and before[-1] in {"in", "at", "on", "into", "from", "around", "near", "inside"}:
+            return False  # "a favorite in our house": a place, not the film "Our House"
         return far_cue or len(words) >= 4 or (len(words) <= 3 and rare and not any(w in self.genre_synonyms for w in words))
 
     # ---- people -------------------------------------------------------------------------
@@ -364,6 +379,12 @@ class Vocabulary:
                 continue
             key = normalize(tok)
             prev = normalize(tokens[i - 1][0]) if i else ""
+            after = normalize(tokens[i + 1][0]) if i + 1 < len(tokens) else ""
+            family = key if key in self.families else key[:-1] if key.endswith("s") and prev == "the" else ""
+            if family in self.families and (after in _SIBLINGS or key != family):
+                # "the coen brothers", "the wachowskis": each of them
+                found.extend(PersonMatch(self.people[full], text[start:end], start, end) for full in self.families[family])
+                continue
             if key in self.surnames:
                 full = self.surnames[key]
                 ok = tok[:1].isupper() or prev == "by" or (
@@ -381,6 +402,7 @@ class Vocabulary:
         return {normalize(p.name) for p in item.people}
 
 
+_SIBLINGS = {"brothers", "bros", "sisters", "siblings"}
 _PERSON_BEFORE = re.compile(r"\b(by|with|starring|featuring|from|love|loved|like|liked|hate|hated|fan of|into|"
                             r"anything|something|some|more|directed by|films? by|movies? by)\s+$", re.I)
 _PERSON_AFTER = re.compile(r"^(['’]s\b|\s+(movies?|films?|flicks?|stuff|filmography|work|ones?|is|was|fan)\b)", re.I)

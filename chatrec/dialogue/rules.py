@@ -103,6 +103,7 @@ _MOODS: dict[str, str] = {
     "subtitles": "subtitles", "subtitled": "subtitles",
 }
 KEYWORD_PHRASES.update(normalize(p) for p in _MOODS)
+_MOOD_NAMES = {normalize(p): kw for p, kw in _MOODS.items()}
 _DECADE_WORDS = {"twenties": 1920, "thirties": 1930, "forties": 1940, "fifties": 1950, "sixties": 1960,
                  "seventies": 1970, "eighties": 1980, "nineties": 1990}
 _ORDINALS = {"first": 1, "1st": 1, "one": 1, "top": 1, "second": 2, "2nd": 2, "two": 2, "third": 3, "3rd": 3,
@@ -271,8 +272,9 @@ class RuleExtractor:
             item = self.vocab.catalog[match.item_id]
             found.append((Preference(kind="item", value=item.id, label=item.label, turn=turn), match.start))
             taken.append(_Span(match.start, match.end))
+        titled = list(taken)
         for match in self.vocab.people_in(clause):
-            if any(s.start <= match.start < s.end for s in taken):
+            if any(s.start <= match.start < s.end for s in titled):
                 continue
             found.append((Preference(kind="person", value=match.name, label=match.name, turn=turn), match.start))
             taken.append(_Span(match.start, match.end))
@@ -280,7 +282,7 @@ class RuleExtractor:
         norm_positions = _norm_index(masked)
         for genre, start, end, phrase in self.vocab.genres_in(masked, typos=True):
             raw_start = norm_positions[min(start, len(norm_positions) - 1)] if norm_positions else 0
-            if phrase in {"family"} and not re.search(r"family (movie|film|friendly|night)|for the family|whole family", masked, re.I):
+            if phrase in {"family"} and not re.search(r"family (movie|film|friendly|night)|(for|with) the (whole )?family", masked, re.I):
                 continue
             if phrase in {"kid", "kids", "children", "childrens"} and not re.search(
                     r"\b(for|with) (my |the |our |young |little |small )?(kids|children)|\b(kids?|children'?s?) (movies?|films?|friendly)|"
@@ -501,6 +503,12 @@ _TOPIC_STOP = {"and", "or", "but", "from", "with", "in", "on", "that", "which", 
                "movie", "movies", "film", "films", "for", "to", "of", "is", "are", "was", "it", "this", "something",
                "anything", "thing", "stuff", "the", "a", "an", "too", "very", "really", "set", "made", "by", "where",
                "what", "how", "why", "when", "who", "whom", "whose", "it", "my", "your", "our", "their", "his", "her"}
+
+
+def canonical_keyword(phrase: str) -> str:
+    """The rules' name for a theme ("zombies" -> "zombie", "plot twists" -> "twist ending")."""
+    key = normalize(phrase)
+    return _MOOD_NAMES.get(key) or _singular(key)
 
 
 def _singular(phrase: str) -> str:

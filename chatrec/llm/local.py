@@ -77,7 +77,10 @@ def unload_all() -> None:
 
 def _load(path: Path, *, threads: int, n_ctx: int, prompt_cache_mb: int) -> SharedModel:
     try:
-        from llama_cpp import Llama, LlamaRAMCache
+        from llama_cpp import LlamaRAMCache
+
+        from chatrec.llm.lazy_grammar import grammar_llama_class
+        Llama = grammar_llama_class()
     except ImportError:
         raise LLMUnavailable("llama-cpp-python is not installed; pip install 'chatrec[local]', "
                              "or choose another backend with CHATREC_LLM (none, openai:MODEL, gguf:/path)") from None
@@ -203,7 +206,10 @@ class LocalLLM(LLM):
         key = json.dumps(json_schema, sort_keys=True)
         if key not in self._grammars:
             try:
-                self._grammars[key] = LlamaGrammar.from_json_schema(key, verbose=False)
+                # the schema's own property order: the grammar makes the model write the fields in
+                # this order, and the prompt's examples follow it (sorted keys would forbid
+                # "disliked_genres" after "liked_genres")
+                self._grammars[key] = LlamaGrammar.from_json_schema(json.dumps(json_schema), verbose=False)
             except (ValueError, RuntimeError) as exc:
                 raise LLMError(f"{self.name} cannot turn the schema into a grammar: {exc}") from None
         return self._grammars[key]

@@ -1,0 +1,76 @@
+"""Grounding of an LLM's proposal against the message, on the mistakes the embedded 0.5B model makes.
+
+The model copies its few-shot examples ("forget", "replace", a famous actor) onto unrelated
+messages, puts ordinary words in genre fields and splits phrases into single words. Each case
+here is a real proposal of the embedded model (from `benchmarks/bench_extraction.py`), replayed
+with a scripted LLM: the grounded reading must be what the message says, never more.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chatrec.catalog import load_bundled_catalog
+from chatrec.dialogue.extract import Extractor
+from chatrec.dialogue.grounding import Vocabulary
+from chatrec.dialogue.schema import InterestDelta
+from chatrec.testing import ScriptedLLM
+
+
+class EverythingIsSimilar:
+    """An embedder under which every phrase is as close as can be to every genre."""
+
+    def embed(self, texts):
+        return np.ones((len(texts), 4), dtype=np.float32) / 2.0
+
+
+@pytest.fixture(scope="module")
+def vocab() -> Vocabulary:
+    return Vocabulary(load_bundled_catalog())
+
+
+def read(vocab, message: str, proposal: InterestDelta, *, embedder=None) -> set[str]:
+    extractor = Extractor(ScriptedLLM([proposal]), vocab, embedder=embedder)
+    delta, notices = extractor.extract(message)
+    assert not notices
+    return delta.slots()
+
+
+@pytest.mark.parametrize("message, proposal, expected", [
+    # "forget" copied from the examples onto a message that takes nothing back
+    ("something funny with Jim Carrey from the 90s",
+     InterestDelta(keywords=["jim carrey"], forget=["jim carrey"], replace=True),
+     {"like:genre:comedy", "like:person:jim carrey", "year_min:1990", "year_max:1999"}),
+    ("I'm not into westerns or war movies", InterestDelta(forget=["war", "westerns"]),
+     {"dislike:genre:war", "dislike:genre:western"}),
+    ("Do you know anything similar to Get Out?", InterestDelta(forget=["Get Out"]), {"like:item:184418"}),
+    # a real "forget" is kept, and takes back the genre, not a film called "Comedy"
+    ("ok forget comedy, i want a crime drama", InterestDelta(forget=["comedy"], liked_genres=["crime", "drama"]),
+     {"forget:genre:comedy", "like:genre:crime", "like:genre:drama"}),
+    ("start over", InterestDelta(forget=["all"]), {"forget:all:all"}),
+    ("I like it all, any genre", InterestDelta(forget=["all"]), set()),
+    # a theme is named the way the rules name it
+    ("no zombies please, but vampires are cool", InterestDelta(liked_people=["vampire"], keywords=["zombies", "vampire"]),
+     {"dislike:keyword:zombie", "like:keyword:vampire"}),
+    # a bare surname is a person only where the rules read one
+    ("old black and white movies", InterestDelta(keywords=["old", "black", "white"]), {"year_max:1959"}),
+    # a word that is as often not a genre counts only where the rules read the genre
+    ("we watched Inside Out 2015 last night and the whole family loved it", InterestDelta(liked_genres=["family"]),
+     {"like:item:182731"}),
+])
+def test_copied_and_misplaced_spans_are_dropped(vocab, message, proposal, expected):
+    assert read(vocab, message, proposal) == expected
+
+
+def test_generic_words_are_never_the_closest_genre(vocab):
+    # the model put "movies" among disliked genres; under this embedder it would be close to every genre
+    slots = read(vocab, "sports movies please", InterestDelta(liked_genres=["sports"], disliked_genres=["movies"]),
+                 embedder=EverythingIsSimilar())
+    assert slots == {"like:genre:sport"}
+
+
+def test_each_span_gets_its_own_polarity(vocab):
+    # the first span is negated in the message; the second (not found in it) keeps the field's polarity
+    slots = read(vocab, "no horror, science fiction is great", InterestDelta(liked_genres=["horror", "sci-fi"]))
+    assert slots == {"dislike:genre:horror", "like:genre:sci-fi"}
