@@ -62,7 +62,7 @@ CASE_SETS = {
                         needed_tags=tuple(t for t in NEEDED_TAGS if t != "injection")),
     "heldout3": CaseSet(HELDOUT3_PATH, min_cases=100, min_per_category=3, prefix="h3-", min_rules_f1=0.86,
                         categories=CATEGORIES - {"keyword", "mixed"}),
-    "heldout4": CaseSet(HELDOUT4_PATH, min_cases=100, min_per_category=3, prefix="h4-", min_rules_f1=0.80,
+    "heldout4": CaseSet(HELDOUT4_PATH, min_cases=100, min_per_category=3, prefix="h4-", min_rules_f1=0.92,
                         categories=CATEGORIES - {"keyword", "mixed"}),
 }
 

@@ -333,3 +333,35 @@ def test_lazy_grammar_falls_back_to_the_shortlist_then_the_whole_vocabulary():
     assert sampler._pick(logits) == 3 and sampler.checks["vocabulary"] == 1
     with pytest.raises(ValueError, match="no token"):
         Verdicts(set())._pick(logits)
+
+
+def test_each_prompt_family_keeps_its_own_context():
+    """Extraction and explanation alternate every turn; each keeps its prefix in its own llama.cpp context."""
+    import threading as _threading
+
+    from chatrec.llm.local import MAX_CONTEXTS, SharedModel
+
+    class FakeContext:
+        closed = False
+
+        def close(self):
+            self.closed = True
+
+    model = SharedModel(path=Path("m.gguf"), lock=_threading.Lock(), load_seconds=0.0, make_context=FakeContext)
+    extract, explain = model.context("extract prompt"), model.context("explain prompt")
+    assert extract is not explain
+    assert model.context("extract prompt") is extract and model.llama is extract  # the most recent one
+    others = [model.context(f"other {i}") for i in range(MAX_CONTEXTS)]
+    assert len(model.contexts) == MAX_CONTEXTS and explain.closed and extract.closed  # least recently used go first
+    model.close()
+    assert all(o.closed for o in others) and not model.contexts
+
+
+def test_the_local_grammar_bounds_every_list():
+    from chatrec.llm.local import MAX_GRAMMAR_ITEMS, bounded
+
+    schema = InterestDelta.model_json_schema()
+    out = bounded(schema)
+    assert out["properties"]["liked_genres"]["maxItems"] == MAX_GRAMMAR_ITEMS
+    assert out["properties"]["feedback"]["maxItems"] == MAX_GRAMMAR_ITEMS
+    assert "maxItems" not in schema["properties"]["liked_genres"]  # the schema itself (and validation) is unchanged

@@ -55,6 +55,8 @@ def read(vocab, message: str, proposal: InterestDelta, *, embedder=None) -> set[
      {"dislike:keyword:zombie", "like:keyword:vampire"}),
     # a bare surname is a person only where the rules read one
     ("old black and white movies", InterestDelta(keywords=["old", "black", "white"]), {"year_max:1959"}),
+    # no theme outside movie talk
+    ("my cat is sick, what should I do", InterestDelta(keywords=["cat"]), set()),
     # a word that is as often not a genre counts only where the rules read the genre
     ("we watched Inside Out 2015 last night and the whole family loved it", InterestDelta(liked_genres=["family"]),
      {"like:item:182731"}),
@@ -74,3 +76,9 @@ def test_each_span_gets_its_own_polarity(vocab):
     # the first span is negated in the message; the second (not found in it) keeps the field's polarity
     slots = read(vocab, "no horror, science fiction is great", InterestDelta(liked_genres=["horror", "sci-fi"]))
     assert slots == {"dislike:genre:horror", "like:genre:sci-fi"}
+
+
+def test_theme_words_stay_themes_in_a_genre_field(vocab):
+    slots = read(vocab, "I like action but not too much violence",
+                 InterestDelta(liked_genres=["action"], disliked_genres=["violence"]), embedder=EverythingIsSimilar())
+    assert slots == {"like:genre:action", "dislike:keyword:violence"}

@@ -113,3 +113,43 @@ def test_that_points_at_the_message_own_subject_before_a_pick(rules):
         == {"like:person:stanley kubrick"}
     assert rules.extract("seen it", shown=shown).slots() == {"feedback:197213:seen"}
     assert rules.extract("not that one", shown=shown).slots() == {"feedback:197213:disliked"}
+
+
+@pytest.mark.parametrize("message, expected", [
+    # verdicts said after the thing, and comma pieces with their own verdict
+    ("horror films are just too heavy for me, i'd skip those", {"dislike:genre:horror"}),
+    ("i'm burnt out on superhero movies", {"dislike:keyword:superhero"}),
+    ("musicals have never done anything for me", {"dislike:genre:musical"}),
+    ("i find westerns kinda tedious", {"dislike:genre:western"}),
+    ("comedy's cool, horror not so much", {"like:genre:comedy", "dislike:genre:horror"}),
+    # a lower bound said as an exclusion
+    ("nothing made before 1995 please", {"year_min:1995"}),
+    # taking back, and switching
+    ("don't worry about the horror part anymore", {"forget:genre:horror"}),
+    ("take zombies out of it", {"forget:keyword:zombie"}),
+    ("ignore everything i said so far", {"forget:all:all"}),
+    ("completely different direction: westerns", {"replace", "like:genre:western"}),
+    ("a thriller i'd actually enjoy", {"like:genre:thriller"}),  # "actually" here switches nothing
+])
+def test_more_verdicts_and_resets(rules, message, expected):
+    assert rules.extract(message).slots() == expected
+
+
+def test_more_feedback_phrasings(rules):
+    shown = ["155969", "79062", "132885"]  # The Martian, Alien, Gravity
+    assert rules.extract("that one's a no from me", shown=shown).slots() == {"feedback:155969:disliked"}
+    assert rules.extract("the last one sounds delightful", shown=shown).slots() == {"feedback:132885:liked"}
+    assert rules.extract("i've seen every one of those", shown=shown).slots() == \
+        {"feedback:155969:seen", "feedback:79062:seen", "feedback:132885:seen"}
+    assert rules.extract("martian looks good though", shown=shown).slots() == {"feedback:155969:liked"}
+    assert rules.extract("alien isn't really my wife's thing", shown=shown).slots() == {"feedback:79062:disliked"}
+
+
+def test_titles_in_lists_and_words_that_are_not_titles(rules):
+    assert rules.extract("zodiac, prisoners (2013), gone girl... that whole vibe").slots() == \
+        {"like:item:155467", "like:item:146640", "like:item:112719"}
+    assert rules.extract("my all time fave is the princess bride").slots() == {"like:item:106388"}
+    # a word before a genre is no title ("Enough"); a shouted word is emphasis ("Obsessed")
+    assert not any(s.startswith(("like:item", "dislike:item"))
+                   for s in rules.extract("no animation, i've seen enough cartoons this month").slots())
+    assert rules.extract("my son is OBSESSED with sharks, any movies?").slots() == {"like:keyword:shark"}

@@ -21,6 +21,7 @@ from chatrec.dialogue.rules import (
     _FORGET,
     _FORGET_AFTER,
     _INJECTION,
+    _MOVIE_TALK,
     _REPLACE,
     _RESET_ALL,
     RuleExtractor,
@@ -116,6 +117,7 @@ class Extractor:
         norm_message = normalize(message)
         titled = {m.item_id for m in self.vocab.titles_in(message)}
         people_named = frozenset(m.name for m in self.vocab.people_in(message))
+        movie_talk = bool(_MOVIE_TALK.search(message))  # "my cat is sick": no theme, whatever the model says
         ruled_text = " ".join(normalize(p.label) for p in (ruled.likes + ruled.dislikes if ruled else []))
         ruled_genres = {p.value for p in (ruled.likes + ruled.dislikes if ruled else []) if p.kind == "genre"}
         fields = [
@@ -132,7 +134,7 @@ class Extractor:
                     continue
                 if pref.kind == "item" and pref.value not in titled and not self._typed_title(span, norm_message):
                     continue
-                if pref.kind == "keyword" and not self._topic(normalize(span), message, ruled_text):
+                if pref.kind == "keyword" and not (movie_talk and self._topic(normalize(span), message, ruled_text)):
                     continue
                 if pref.kind == "genre" and pref.value not in ruled_genres and _genre_word(span) in _AMBIGUOUS_GENRE_WORDS:
                     continue  # "the whole family loved it", "war", "history": genres only where the rules read one
@@ -212,7 +214,8 @@ class Extractor:
         if not in_message:
             return None
         generic = all(w in _COMMON_WORDS or w in _GENERIC_WORDS for w in key.split())
-        similar = self._similar_genre(key) if similar_genre and not generic else None
+        themed = key in KEYWORD_PHRASES  # "space", "violence": the rules' theme words stay themes
+        similar = self._similar_genre(key) if similar_genre and not generic and not themed else None
         if similar:
             return Preference(kind="genre", value=similar, label=similar, turn=turn)
         if len(key.split()) <= 3 and len(key) >= 3:

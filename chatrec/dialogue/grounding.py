@@ -93,7 +93,7 @@ KEYWORD_PHRASES: set[str] = set()
 """Theme phrases (filled by chatrec.dialogue.rules) that are read as keywords before titles."""
 _TITLE_CUES = {"like", "liked", "love", "loved", "seen", "saw", "watched", "watch", "enjoyed", "as", "than",
                "finished", "rewatched", "rewatching", "watching",
-               "hated", "hate", "dislike", "disliked", "favorite", "favourite", "recommend",
+               "hated", "hate", "dislike", "disliked", "favorite", "favourite", "fave", "recommend",
                "recommended", "adore", "adored", "including", "especially"}
 
 
@@ -297,7 +297,38 @@ class Vocabulary:
                 matches.append(TitleMatch(self.best_item(ids, year), text[start:end], score, start, end))
                 for j in range(i, i + size):
                     used[j] = True
+        if strict and matches:
+            matches += self._listed_titles(text, matches)
         return sorted(matches, key=lambda m: m.start)
+
+    def _listed_titles(self, text: str, found: list[TitleMatch]) -> list[TitleMatch]:
+        """Titles in a list next to a title already read: "zodiac, prisoners (2013), gone girl".
+
+        A list item that is exactly a catalog title counts when a neighbouring item is a title,
+        even in lower case and made of ordinary words.
+        """
+        segments = [(m.start(), m.end()) for m in re.finditer(r"[^,;]+?(?=\s*(?:,|;|\.{2,}|\band\b|\bor\b|$))", text)]
+        covered = [(m.start, m.end) for m in found]
+        is_title = [any(s < e2 and s2 < e for s2, e2 in covered) for s, e in segments]
+        added: list[TitleMatch] = []
+        changed = True
+        while changed:
+            changed = False
+            for i, (start, end) in enumerate(segments):
+                if is_title[i] or not ((i and is_title[i - 1]) or (i + 1 < len(segments) and is_title[i + 1])):
+                    continue
+                raw = text[start:end]
+                lead = len(raw) - len(raw.lstrip(" .,;&")) + (len(re.match(r"\s*(?:and|or)?\s*", raw.lstrip(" .,;&")).group(0)))
+                span = raw[lead:].rstrip(" .!?")
+                year_match = re.search(r"\s*\(?((?:18|19|20)\d\d)\)?$", span)
+                key = normalize(span[:year_match.start()] if year_match else span)
+                ids = self.titles.get(key)
+                if not ids or len(key.split()) > 6 or key in self.genre_synonyms or key in KEYWORD_PHRASES:
+                    continue
+                year = int(year_match.group(1)) if year_match else None
+                added.append(TitleMatch(self.best_item(ids, year), span, 100.0, start + lead, start + lead + len(span)))
+                is_title[i] = changed = True
+        return added
 
     def _plausible_title(self, text, toks, phrase, year, score) -> bool:
         """Whether a dictionary hit in free text is meant as a title (see `titles_in`)."""
@@ -319,6 +350,8 @@ class Vocabulary:
         small = {"a", "an", "the", "of", "and", "in", "on", "to", "for", "at", "with"}
         capitalised = all(t[0][:1].isupper() or t[0][:1].isdigit() or normalize(t[0]) in small for t in toks) \
             and any(t[0][:1].isupper() or t[0][:1].isdigit() for t in toks)
+        if all(t[0].isupper() and len(t[0]) > 2 for t in toks) and not text.isupper():
+            capitalised = False  # "OBSESSED with dinosaurs": a shouted word, not the film "Obsessed"
         first_in_sentence = toks[0][1] == 0 or text[:toks[0][1]].rstrip()[-1:] in {".", "!", "?", "\n"}
         typed = normalize(" ".join(t[0] for t in toks))
         if score < 100:
@@ -331,6 +364,10 @@ class Vocabulary:
         if all(w in _COMMON_WORDS or len(w) <= 2 for w in words):
             return capitalised and not first_in_sentence and (near_cue or len(words) >= 2)
         if len(words) == 1:
+            after = normalize(text[toks[-1][2]:]).split()[:1]
+            if not capitalised and after and (after[0] in self.genre_synonyms or after[0] in {"movies", "films", "stuff"}
+                                              or after[0].rstrip("s") in self.genre_synonyms):
+                return False  # "seen enough cartoons": a word before a genre, not the film "Enough"
             return near_cue or (capitalised and (not first_in_sentence or len(phrase) >= 5))
         if capitalised:
             return True

@@ -23,7 +23,7 @@ _NEG = re.compile(
     r"cannot stand|no|not|don'?t|do not|doesn'?t|didn'?t|never|hate[sd]?|hating|dislike[sd]?|can'?t stand|cannot stand|"
     r"can'?t bear|avoid|without|nothing|none|isn'?t|aren'?t|won'?t|wouldn'?t|skip|sick of|tired of|"
     r"anything but|other than|except|not a fan|not into|rather not|stay away|nope|nah|detest|loathe|"
-    r"bored of|enough of|less|aversion|can'?t handle|cannot handle|scare[sd]? me|too much|bores? me|boring|"
+    r"bored of|enough of|less|aversion|burn(?:t|ed) out on|can'?t handle|cannot handle|scare[sd]? me|too much|bores? me|boring|"
     r"not for me|aren'?t for me|isn'?t for me|not my thing|not my cup of tea|please don'?t|no more|sick of|"
     r"never liked|did not like|didn'?t like|hated|dislike|can'?t get into|couldn'?t get into|never (?:really )?got into|"
     r"not in the mood for|pass on|spare me|done with|had enough of|neither|nor|hard pass|(?:i'?m|so|totally|kinda) over|"
@@ -37,7 +37,10 @@ _POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not
                           r"can'?t take|(?:is|are) too (?:scary|depressing|sad|slow|long|boring|much|violent|gory)|get on my nerves|gets on my nerves|annoy me|"
                           r"annoying|make me sick|drives? me (?:up the wall|crazy|nuts|insane|mad|bonkers)|hated it|hate it|"
                           r"didn'?t do (?:it|much|anything) for me|did nothing for me|does nothing for me|put me to sleep|"
-                          r"puts me to sleep|fell flat|couldn'?t finish|turned it off|(?:is|are|was|were) (?:so |really |pretty )?"
+                          r"puts me to sleep|fell flat|couldn'?t finish|turned it off|not so much|(?:just )?didn'?t get (?:it|the hype)|"
+                          r"bored me|(?:kinda |so |pretty |really )?tedious|(?:is|are|'s|'re) (?:just |way |a bit |kinda )?too \w+ for me|"
+                          r"i'?d (?:rather )?skip (?:those|them|it|that|these)|(?:ha(?:ve|s)|'ve) never done (?:anything|much) for me|"
+                          r"(?:is|are)n'?t (?:really )?(?:my |our |the )?\w+'?s?'? thing|(?:is|are|was|were) (?:so |really |pretty )?"
                           r"(?:terrible|awful|trash|garbage|horrible|lame|bad|dumb|stupid|cringe|cringey|a letdown|disappointing))\b", re.I)
 _INJECTION = re.compile(r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?|rules|schema|system)\b|"
                         r"\b(system prompt|your prompt|reveal your|print your|you are now|act as|jailbreak)\b|^\s*(system|assistant)\s*:|"
@@ -71,7 +74,7 @@ _MOODS: dict[str, str] = {
     "robot": "robot", "robots": "robot", "space": "space", "outer space": "space", "time travel": "time travel",
     "time traveling": "time travel", "time-travel": "time travel", "dinosaur": "dinosaur", "dinosaurs": "dinosaur",
     "high school": "high school", "christmas": "christmas", "holiday": "holiday", "halloween": "halloween",
-    "shark": "shark", "sharks": "shark", "dragon": "dragon", "dragons": "dragon", "magic": "magic",
+    "shark": "shark", "sharks": "shark", "clown": "clown", "clowns": "clown", "dragon": "dragon", "dragons": "dragon", "magic": "magic",
     "wizard": "wizard", "wizards": "wizard", "spy": "spy", "spies": "spy", "espionage": "spy",
     "martial arts": "martial arts", "kung fu": "martial arts", "car chase": "car chase", "car chases": "car chase",
     "road trip": "road trip", "post apocalyptic": "post-apocalyptic", "post-apocalyptic": "post-apocalyptic",
@@ -110,28 +113,31 @@ _ORDINALS = {"first": 1, "1st": 1, "one": 1, "top": 1, "second": 2, "2nd": 2, "t
              "three": 3, "fourth": 4, "4th": 4, "four": 4, "fifth": 5, "5th": 5, "five": 5, "last": -1,
              "final": -1, "bottom": -1}
 _RESET_ALL = re.compile(r"\b(start over|start again|start from scratch|from scratch|start from zero|from zero|start anew|reset|clear (everything|all|it all)|"
-                        r"forget (everything|all|it all|all (of )?that|what i said(?! about))|new search|wipe|clean slate|start fresh|"
+                        r"forget (everything|all|it all|all (of )?that|what i said(?! about))|ignore (everything|all of that|all that|what i said)(?! about)|new search|wipe|clean slate|start fresh|"
                         r"fresh start|clear (my|the) (preferences|likes|interests|profile|history)|from the top)\b", re.I)
-_FORGET = re.compile(r"\b(?:forget(?: about)?|never ?mind(?: about)?|nvm(?: the)?|scrap(?: the)?|ditch(?: the)?|"
+_FORGET = re.compile(r"\b(?:forget(?: about)?|never ?mind(?: about)?|don'?t worry about(?: the)?|nvm(?: the)?|scrap(?: the)?|ditch(?: the)?|"
                      r"get rid of(?: the)?|scratch(?: the)?|drop(?: the)?|remove(?: the)?|"
                      r"no longer (?:want|into|interested in)|not into .{0,20} anymore|take back|ignore(?: the)?)\s+(?P<what>[^.,;!?]+)", re.I)
-_FORGET_AFTER = re.compile(r"\b(?:take|cross|strike)\s+(?P<what>[^.,;!?]{2,40}?)\s+off\b|"
+_FORGET_AFTER = re.compile(r"\b(?:take|cross|strike)\s+(?P<what>[^.,;!?]{2,40}?)\s+(?:off|out of it|out)\b|"
                            r"(?P<who>[a-z][\w ]{1,30}?)(?:'s| is| are) out\b", re.I)
 """Forgetting said after the thing: "take horror off the list", "keanu's out"."""
-_REPLACE = re.compile(r"\b(actually|instead|changed my mind|change of plans?|switch(?:ing)? to|switch it up|mix it up|"
+_REPLACE = re.compile(r"\b((?<!'d )(?<!would )(?<!i )actually|instead|changed my mind|change of plans?|(?:completely |totally )?(?:different|new) direction|switch(?:ing)? to|switch it up|mix it up|"
                       r"for a change|now i want|"
                       r"i'?d rather|let'?s do|let'?s go with|on second thought|how about .{1,40} instead)\b", re.I)
+_NOTHING_BEFORE = re.compile(r"\b(?:nothing|no movies?|no films?|none)(?: (?:made|released|filmed|shot|from|that came out|"
+                             r"that was made))? (?:older than|before|earlier than|prior to) (?P<year>\d{4})\b")
+"""A lower bound said as an exclusion: "nothing made before 2000" -> from 2000."""
 _SEEN = re.compile(r"\b(seen|saw|watched|already watched|have watched|seen it|seen that|seen them|watched it)\b", re.I)
 _NOT_SEEN = re.compile(r"\b(haven'?t|have not|never|not|didn'?t|did not|hasn'?t)\s+(yet\s+)?(seen|watched|saw)\b", re.I)
-_FEEDBACK_NEG = re.compile(r"\b(not that|not this|not the|no thanks|nah|nope|don'?t like|didn'?t like|hated|boring|"
+_FEEDBACK_NEG = re.compile(r"\b(not that|not this|not the|no thanks|nah|nope|(?:'s|is) a no|a no from me|don'?t like|didn'?t like|hated|boring|"
                            r"pass on|skip|not for me|not interested|no to|don'?t want|meh|not feeling|looks bad|"
-                           r"not really|doesn'?t appeal|not a fan|(?:is|are)n'?t (?:really )?(?:my thing|for me)|"
+                           r"not really|doesn'?t appeal|not a fan|(?:is|are)n'?t (?:really )?(?:(?:my |our |the )?(?:\w+'?s?'? )?thing|for (?:me|us))|"
                            r"not (?:really )?my (?:thing|style|type|kind)|(?:is|are)n'?t (?:really )?my cup of tea|no way|pass|"
                            r"looks? (?:kinda |kind of |pretty |a bit )?(?:boring|dumb|bad|lame|meh))\b", re.I)
 _FEEDBACK_POS = re.compile(r"\b(looks? (?:really |so |very |pretty |super |kinda )?(good|great|interesting|fun|cool|nice|awesome|amazing|sick|dope|"
-                           r"fire|promising|like fun|like a good one)|yes please|"
+                           r"fire|promising|like fun|like a good one|delightful|lovely)|yes please|"
                            r"sounds? (?:really |so |very |pretty |super )?(good|great|"
-                           r"interesting|fun|cool|nice|awesome|amazing|perfect)|perfect|i'?ll (watch|try|check)|"
+                           r"interesting|fun|cool|nice|awesome|amazing|perfect|delightful|lovely|promising|intriguing)|perfect|i'?ll (watch|try|check)|"
                            r"love (that|it|the)|like (that|it|the)|great (pick|choice|one)|yes|yeah|yep|nice one|"
                            r"that one|good one|interesting|love it|i like)\b", re.I)
 _REFERS_TO_PICK = re.compile(r"\b(it|that|this|that one|this one|those|these|them|the (first|second|third|fourth|"
@@ -187,16 +193,18 @@ def _negative_before(clause: str, pos: int) -> bool:
     return True
 
 
-_PIECE_YES = re.compile(r"^[\w' -]*?\b(only|yes|instead|(is|are) (fine|ok|okay|good|great)|works|for sure)\s*$", re.I)
-_PIECE_NO = re.compile(r"^[\w' -]*?\b(no|nope|no thanks|never|pass|no way)\s*$", re.I)
+_PIECE_SPLIT = re.compile(r",|\((?!\d{4}\))")
+_PIECE_YES = re.compile(r"^[\w' ()-]*?\b(only|yes|instead|(?:is|are|'s|'re) (?:\w+ )?(?:fine|ok|okay|good|great|cool|awesome|amazing|peak|"
+                        r"the best)|works|for sure)\s*$", re.I)
+_PIECE_NO = re.compile(r"^[\w' ()-]*?\b(no|nope|no thanks|never|pass|no way|not so much)\s*$", re.I)
 
 
 def negative_at(clause: str, pos: int, *, has_positive: bool | None = None) -> bool:
     """Whether the span at `pos` in `clause` is disliked: a negative cue before it ("no horror"), or
     after it in a clause with no positive cue ("musicals drive me up the wall"). A comma piece
     ending in its own verdict decides alone: "no dramas, comedies only", "sci-fi yes, fantasy no"."""
-    piece = re.split(r"[,(]", clause[pos:], maxsplit=1)[0]
-    own_head = re.split(r"[,(]", clause[:pos])[-1]
+    piece = _PIECE_SPLIT.split(clause[pos:], maxsplit=1)[0]
+    own_head = _PIECE_SPLIT.split(clause[:pos])[-1]
     if not _NEG.search(own_head) and len(piece.split()) <= 4 and not re.search(r"\bor\b", piece, re.I):
         if _PIECE_YES.match(piece):
             return False
@@ -282,7 +290,7 @@ class RuleExtractor:
         norm_positions = _norm_index(masked)
         for genre, start, end, phrase in self.vocab.genres_in(masked, typos=True):
             raw_start = norm_positions[min(start, len(norm_positions) - 1)] if norm_positions else 0
-            if phrase in {"family"} and not re.search(r"family (movie|film|friendly|night)|(for|with) the (whole )?family", masked, re.I):
+            if phrase in {"family"} and not re.search(r"family (movie|film|friendly|night|stuff|ones?)|(for|with) the (whole )?family", masked, re.I):
                 continue
             if phrase in {"kid", "kids", "children", "childrens"} and not re.search(
                     r"\b(for|with) (my |the |our |young |little |small )?(kids|children)|\b(kids?|children'?s?) (movies?|films?|friendly)|"
@@ -360,15 +368,17 @@ class RuleExtractor:
         for word, decade in _DECADE_WORDS.items():
             if re.search(rf"\b{word}\b", low):
                 _set_range(delta, decade, decade + 9)
-        for match in re.finditer(r"(?<!nothing )(?<!no movies )\b(before|older than|pre|prior to|earlier than|until|up to)[ -](\d{4})\b", low):
+        for match in re.finditer(r"\b(before|older than|pre|prior to|earlier than|until|up to)[ -](\d{4})\b", low):
+            if _NOTHING_BEFORE.search(low[:match.end()]):
+                continue
             delta.year_max = int(match.group(2)) - (1 if match.group(1) in {"before", "pre", "prior to", "earlier than", "older than"} else 0)
-        for match in re.finditer(r"\b(nothing|no movies?|none) (older than|before|earlier than) (\d{4})\b", low):
-            delta.year_min = int(match.group(3))
+        for match in _NOTHING_BEFORE.finditer(low):
+            delta.year_min = int(match.group("year"))
         for match in re.finditer(r"\b(\d{4})(?: (?:or|and) (?:later|newer|after|up|onwards?)| onwards?|\+| and beyond| or so on)", low):
             delta.year_min = int(match.group(1))
         for match in re.finditer(r"\b(after|since|newer than|post|from|later than|starting)[ -](\d{4})\b", low):
             year = int(match.group(2))
-            if re.search(rf"\b(nothing|none|no movies?) (older than|before|earlier than) {year}", low):
+            if any(int(m.group("year")) == year for m in _NOTHING_BEFORE.finditer(low)):
                 continue
             if match.group(1) == "from" and not re.search(rf"from {year}\s*(on|onwards|onward|and later|or later|\+)", low):
                 _set_range(delta, year, year)
@@ -458,11 +468,13 @@ class RuleExtractor:
         shown_titles = {item_id: normalize(self.vocab.catalog[item_id].title) for item_id in shown if item_id in self.vocab.catalog}
         norm = normalize(text)
         for item_id, title in shown_titles.items():
+            title = re.sub(r"^(the|a|an) (?=\w{3})", "", title)  # "hurt locker looks good" names The Hurt Locker
             if title and len(title) >= 3 and re.search(rf"\b{re.escape(title)}\b", norm):
                 targets.append(item_id)
         if re.search(r"\bthe other (two|three|ones?|2|3)\b|\bthe rest\b", low):
             targets.extend(s for s in shown if s not in targets and s not in exclude)
-        all_of_them = re.search(r"\b(all of (them|those|these)|seen them all|all (three|five|of them)|both)\b", low)
+        all_of_them = re.search(r"\b(all of (them|those|these)|seen them all|all (three|five|of them)|both|"
+                                r"(every|each) (single )?(one )?of (them|those|these))\b", low)
         if all_of_them and not (all_of_them.group(0) == "both" and len(set(targets)) == 2):
             targets = list(shown)
         refers = bool(_REFERS_TO_PICK.search(low))

@@ -1,16 +1,19 @@
 """The in-process backend: llama-cpp-python running a GGUF (the embedded one, or any user file).
 
-One `Llama` per (model path, threads, context size, prompt cache) is loaded per process and
-shared by every `LocalLLM`; calls to it are serialised with a lock. Chat goes through the model's
-own chat template; a JSON schema becomes a llama.cpp grammar, so the output is always parseable
-JSON of the right shape (values are still the model's guess).
+The weights of one model (path, threads, context size) are loaded once per process and shared by
+every `LocalLLM`; calls are serialised with one lock per model. Chat goes through the model's own
+chat template; a JSON schema becomes a llama.cpp grammar, so the output is always parseable JSON
+of the right shape (values are still the model's guess).
 
-Prefix reuse: llama.cpp keeps the KV cache of the last prompt and only evaluates the tokens
-after the longest common prefix, so a fixed system prompt + few-shot block is evaluated once as
-long as the same prompt family is called in a row. With `prompt_cache_mb > 0` a `LlamaRAMCache`
-also keeps the states of earlier prompts, which helps when prompt families alternate
-(extraction, then explanation). Prompt evaluation itself cannot be interrupted: the timeout is
-checked between generated tokens. A stream holds the model until it is consumed or closed.
+Prefix reuse: llama.cpp keeps the KV cache of the last prompt and only evaluates the tokens after
+the longest common prefix. A turn alternates two prompt families (extraction, then explanations),
+each with a fixed system prompt + few-shot block, so each family gets its own llama.cpp context
+(`MAX_CONTEXTS`, keyed by the system prompt): the family's prefix stays in its KV cache between
+calls and is never evaluated again, nor saved and restored (a `LlamaRAMCache` did that: ~0.3-1 s a
+call on this CPU). The weights are memory-mapped, so a second context costs its KV cache and
+buffers, not a second copy of the model. Prompt evaluation itself cannot be interrupted: the
+timeout is checked between generated tokens. A stream holds the model until it is consumed or
+closed.
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ import json
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from chatrec.errors import ChatRecError, LLMError, LLMUnavailable
 from chatrec.llm.base import LLM, Message, ensure_real_models_allowed
@@ -31,24 +35,45 @@ from chatrec.settings import Settings
 DEFAULT_N_CTX = 4096
 
 
+MAX_CONTEXTS = 3
+"""Contexts per model: one per prompt family (extraction, explanation) and one for anything else."""
+
+
 @dataclass
 class SharedModel:
-    """One loaded model and the lock that serialises calls to it."""
+    """One model's contexts (one per prompt family) and the lock that serialises calls to them."""
 
-    llama: Any
     path: Path
     lock: threading.Lock
     load_seconds: float
+    make_context: Callable[[], Any]
+    contexts: OrderedDict = field(default_factory=OrderedDict)
+
+    @property
+    def llama(self) -> Any:
+        """The most recently used context (benchmarks and tests that drive llama.cpp directly)."""
+        return next(reversed(self.contexts.values()))
+
+    def context(self, family: str) -> Any:
+        """The context that keeps this prompt family's prefix; the least recently used one makes room."""
+        llama = self.contexts.get(family)
+        if llama is None:
+            if len(self.contexts) >= MAX_CONTEXTS:
+                _, oldest = self.contexts.popitem(last=False)
+                oldest.close()
+            llama = self.contexts[family] = self.make_context()
+        self.contexts.move_to_end(family)
+        return llama
+
+    def close(self) -> None:
+        for llama in self.contexts.values():
+            llama.close()
+        self.contexts.clear()
 
 
 log = logging.getLogger(__name__)
 _MODELS: dict[tuple, SharedModel] = {}
 _MODELS_LOCK = threading.Lock()
-
-
-DEFAULT_PROMPT_CACHE_MB = 128
-"""A LlamaRAMCache keeps the KV state of the extraction and explanation prefixes, which alternate in
-every turn (without it each turn re-reads the ~700-token extraction prefix)."""
 
 
 def shared_model(path: Path, *, threads: int, n_ctx: int = DEFAULT_N_CTX, prompt_cache_mb: int = 0) -> SharedModel:
@@ -70,7 +95,7 @@ def unload_all() -> None:
     with _MODELS_LOCK:
         for model in _MODELS.values():
             if model.lock.acquire(timeout=5):  # a call still running keeps its model
-                model.llama.close()
+                model.close()
                 model.lock.release()
         _MODELS.clear()
 
@@ -84,15 +109,22 @@ def _load(path: Path, *, threads: int, n_ctx: int, prompt_cache_mb: int) -> Shar
     except ImportError:
         raise LLMUnavailable("llama-cpp-python is not installed; pip install 'chatrec[local]', "
                              "or choose another backend with CHATREC_LLM (none, openai:MODEL, gguf:/path)") from None
+
+    def make_context():
+        try:
+            llama = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
+                          verbose=False)
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise LLMUnavailable(f"llama.cpp could not load {path}: {exc}") from None
+        if prompt_cache_mb > 0:
+            llama.set_cache(_compact_ram_cache(LlamaRAMCache, prompt_cache_mb << 20))
+        return llama
+
     start = time.perf_counter()
-    try:
-        llama = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
-                      verbose=False)
-    except (ValueError, RuntimeError, OSError) as exc:
-        raise LLMUnavailable(f"llama.cpp could not load {path}: {exc}") from None
-    if prompt_cache_mb > 0:
-        llama.set_cache(_compact_ram_cache(LlamaRAMCache, prompt_cache_mb << 20))
-    return SharedModel(llama=llama, path=path, lock=threading.Lock(), load_seconds=time.perf_counter() - start)
+    model = SharedModel(path=path, lock=threading.Lock(), load_seconds=0.0, make_context=make_context)
+    model.context("")  # load now: a file llama.cpp cannot read fails here, not in the first turn
+    model.load_seconds = time.perf_counter() - start
+    return model
 
 
 def _compact_ram_cache(base: type, capacity_bytes: int):
@@ -141,7 +173,7 @@ class LocalLLM(LLM):
     max_retries = 0  # nothing transient happens in-process
 
     def __init__(self, settings: Settings, *, model_path: str | Path | None = None,
-                 n_ctx: int = DEFAULT_N_CTX, prompt_cache_mb: int = DEFAULT_PROMPT_CACHE_MB) -> None:
+                 n_ctx: int = DEFAULT_N_CTX, prompt_cache_mb: int = 0) -> None:
         super().__init__()
         self.settings = settings
         self.model_path = Path(model_path) if model_path is not None else None
@@ -178,7 +210,9 @@ class LocalLLM(LLM):
         if not model.lock.acquire(timeout=self.timeout):
             raise LLMUnavailable(f"{self.name} stayed busy with other calls for {self.timeout:g}s")
         try:
-            chunks = model.llama.create_chat_completion(
+            family = messages[0].content if messages and messages[0].role == "system" else ""
+            llama = model.context(family)
+            chunks = llama.create_chat_completion(
                 messages=[m.model_dump() for m in messages], stream=True, max_tokens=max_tokens,
                 temperature=temperature, grammar=self._grammar(json_schema) if json_schema else None,
             )
@@ -196,7 +230,7 @@ class LocalLLM(LLM):
             finally:
                 chunks.close()
                 if not finished:
-                    _keep_prefix(model.llama)
+                    _keep_prefix(llama)
         finally:
             model.lock.release()
 
@@ -209,7 +243,24 @@ class LocalLLM(LLM):
                 # the schema's own property order: the grammar makes the model write the fields in
                 # this order, and the prompt's examples follow it (sorted keys would forbid
                 # "disliked_genres" after "liked_genres")
-                self._grammars[key] = LlamaGrammar.from_json_schema(json.dumps(json_schema), verbose=False)
+                self._grammars[key] = LlamaGrammar.from_json_schema(json.dumps(bounded(json_schema)), verbose=False)
             except (ValueError, RuntimeError) as exc:
                 raise LLMError(f"{self.name} cannot turn the schema into a grammar: {exc}") from None
         return self._grammars[key]
+
+
+MAX_GRAMMAR_ITEMS = 4
+"""A small model sometimes runs on listing ("seen it" -> feedback on all five picks, ~60 tokens);
+the grammar stops every list at this many items. One message rarely names more of one kind."""
+
+
+def bounded(schema: Any) -> Any:
+    """A copy of a JSON schema whose arrays hold at most `MAX_GRAMMAR_ITEMS` items (for the grammar only)."""
+    if isinstance(schema, dict):
+        out = {k: bounded(v) for k, v in schema.items()}
+        if out.get("type") == "array" and "maxItems" not in out:
+            out["maxItems"] = MAX_GRAMMAR_ITEMS
+        return out
+    if isinstance(schema, list):
+        return [bounded(v) for v in schema]
+    return schema
