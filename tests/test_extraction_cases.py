@@ -33,6 +33,7 @@ HELDOUT_PATH = Path(__file__).parent / "data" / "extraction_heldout.yaml"
 HELDOUT2_PATH = Path(__file__).parent / "data" / "extraction_heldout2.yaml"
 HELDOUT3_PATH = Path(__file__).parent / "data" / "extraction_heldout3.yaml"
 HELDOUT4_PATH = Path(__file__).parent / "data" / "extraction_heldout4.yaml"
+HELDOUT5_PATH = Path(__file__).parent / "data" / "extraction_heldout5.yaml"
 CATEGORIES = frozenset({
     "like", "dislike", "negation", "title", "typo", "person", "era", "reset",
     "feedback", "keyword", "mixed", "chitchat", "offtopic",
@@ -63,6 +64,8 @@ CASE_SETS = {
     "heldout3": CaseSet(HELDOUT3_PATH, min_cases=100, min_per_category=3, prefix="h3-", min_rules_f1=0.86,
                         categories=CATEGORIES - {"keyword", "mixed"}),
     "heldout4": CaseSet(HELDOUT4_PATH, min_cases=100, min_per_category=3, prefix="h4-", min_rules_f1=0.92,
+                        categories=CATEGORIES - {"keyword", "mixed"}),
+    "heldout5": CaseSet(HELDOUT5_PATH, min_cases=100, min_per_category=3, prefix="h5-", min_rules_f1=0.86,
                         categories=CATEGORIES - {"keyword", "mixed"}),
 }
 

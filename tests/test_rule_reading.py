@@ -153,3 +153,32 @@ def test_titles_in_lists_and_words_that_are_not_titles(rules):
     assert not any(s.startswith(("like:item", "dislike:item"))
                    for s in rules.extract("no animation, i've seen enough cartoons this month").slots())
     assert rules.extract("my son is OBSESSED with sharks, any movies?").slots() == {"like:keyword:shark"}
+
+
+@pytest.mark.parametrize("message, expected", [
+    # a comma piece's own verdict holds even in a clause that likes something else
+    ("i like scary movies, jump scares do nothing for me", {"like:genre:horror", "dislike:keyword:jump scare"}),
+    ("fantasy is great but keep the horror out of it", {"like:genre:fantasy", "dislike:genre:horror"}),
+    ("anything with nicolas cage is an automatic no for me", {"dislike:person:nicolas cage"}),
+    ("the tom hanks thing was a bad idea, skip that", {"forget:person:tom hanks"}),
+    ("pretend i never said any of that", {"forget:all:all"}),
+    ("a comedy, not older than 2010 or so", {"like:genre:comedy", "year_min:2010"}),
+    ("stuff from the noughties please", {"year_min:2000", "year_max:2009"}),
+    ("anything fresh out?", {"year_min:2015"}),
+    ("a comedy where things actually happen", {"like:genre:comedy"}),  # "actually" mid-sentence switches nothing
+    ("i could watch keanu reeves in anything", {"like:person:keanu reeves"}),  # the actor, not the film "Keanu"
+])
+def test_piece_verdicts_and_more_resets(rules, message, expected):
+    assert rules.extract(message).slots() == expected
+
+
+def test_a_first_name_is_not_a_one_word_title(rules):
+    assert not any(s.startswith("like:item") for s in rules.extract("i could watch keanu in anything").slots())
+
+
+def test_feedback_verdicts_said_loosely(rules):
+    shown = ["155969", "79062", "132885"]  # The Martian, Alien, Gravity
+    assert rules.extract("the top pick works for me", shown=shown).slots() == {"feedback:155969:liked"}
+    assert rules.extract("eh, that first one doesn't really do it for me", shown=shown).slots() == \
+        {"feedback:155969:disliked"}
+    assert rules.extract("gravity sounds way too slow for me", shown=shown).slots() == {"feedback:132885:disliked"}

@@ -289,7 +289,7 @@ def _taken_back(message: str) -> str:
     onto any message ("something funny with Jim Carrey" -> forget Jim Carrey).
     """
     spans = [m.group("what") for m in _FORGET.finditer(message)]
-    spans += [m.group("what") or m.group("who") for m in _FORGET_AFTER.finditer(message)]
+    spans += [m.group("what") or m.group("who") or m.group("idea") for m in _FORGET_AFTER.finditer(message)]
     return " | ".join(s for s in spans if s)
 
 

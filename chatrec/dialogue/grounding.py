@@ -364,6 +364,10 @@ class Vocabulary:
         if all(w in _COMMON_WORDS or len(w) <= 2 for w in words):
             return capitalised and not first_in_sentence and (near_cue or len(words) >= 2)
         if len(words) == 1:
+            if not capitalised and (words[0] in self.first_names or words[0] in self.surnames):
+                return False  # "i could watch keanu in anything": the actor, not the film "Keanu"
+            # a lower-case word is a title only right after its cue: not "watch stuff blow up", "like in chicago"
+            near_cue = capitalised and near_cue or bool(before) and before[-1] in _TITLE_CUES
             after = normalize(text[toks[-1][2]:]).split()[:1]
             if not capitalised and after and (after[0] in self.genre_synonyms or after[0] in {"movies", "films", "stuff"}
                                               or after[0].rstrip("s") in self.genre_synonyms):

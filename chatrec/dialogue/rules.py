@@ -23,7 +23,8 @@ _NEG = re.compile(
     r"cannot stand|no|not|don'?t|do not|doesn'?t|didn'?t|never|hate[sd]?|hating|dislike[sd]?|can'?t stand|cannot stand|"
     r"can'?t bear|avoid|without|nothing|none|isn'?t|aren'?t|won'?t|wouldn'?t|skip|sick of|tired of|"
     r"anything but|other than|except|not a fan|not into|rather not|stay away|nope|nah|detest|loathe|"
-    r"bored of|enough of|less|aversion|burn(?:t|ed) out on|can'?t handle|cannot handle|scare[sd]? me|too much|bores? me|boring|"
+    r"bored of|enough of|less|aversion|burn(?:t|ed) out on|allergic to|can'?t do|cannot do|"
+    r"didn'?t get the hype (?:around|about|for|of)|can'?t handle|cannot handle|scare[sd]? me|too much|bores? me|boring|"
     r"not for me|aren'?t for me|isn'?t for me|not my thing|not my cup of tea|please don'?t|no more|sick of|"
     r"never liked|did not like|didn'?t like|hated|dislike|can'?t get into|couldn'?t get into|never (?:really )?got into|"
     r"not in the mood for|pass on|spare me|done with|had enough of|neither|nor|hard pass|(?:i'?m|so|totally|kinda) over|"
@@ -36,8 +37,10 @@ _POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not
                           r"puts? me (?:right )?to sleep|gives? me nightmares|away from me|off the list|i'?m good on|"
                           r"can'?t take|(?:is|are) too (?:scary|depressing|sad|slow|long|boring|much|violent|gory)|get on my nerves|gets on my nerves|annoy me|"
                           r"annoying|make me sick|drives? me (?:up the wall|crazy|nuts|insane|mad|bonkers)|hated it|hate it|"
-                          r"didn'?t do (?:it|much|anything) for me|did nothing for me|does nothing for me|put me to sleep|"
-                          r"puts me to sleep|fell flat|couldn'?t finish|turned it off|not so much|(?:just )?didn'?t get (?:it|the hype)|"
+                          r"didn'?t do (?:it|much|anything) for me|did nothing for me|does nothing for me|do nothing for me|put me to sleep|"
+                          r"puts me to sleep|fell flat|couldn'?t finish|turned it off|not so much|(?:was|is) (?:pure |such )?torture|"
+                          r"(?:an? )?(?:automatic|instant|hard|big) no|out of it|(?:far )?away from (?:me|my \w+|us)|"
+                          r"(?:don'?t|doesn'?t|didn'?t) (?:really )?do it for me|(?:just )?didn'?t get (?:it|the hype)|"
                           r"bored me|(?:kinda |so |pretty |really )?tedious|(?:is|are|'s|'re) (?:just |way |a bit |kinda )?too \w+ for me|"
                           r"i'?d (?:rather )?skip (?:those|them|it|that|these)|(?:ha(?:ve|s)|'ve) never done (?:anything|much) for me|"
                           r"(?:is|are)n'?t (?:really )?(?:my |our |the )?\w+'?s?'? thing|(?:is|are|was|were) (?:so |really |pretty )?"
@@ -74,7 +77,9 @@ _MOODS: dict[str, str] = {
     "robot": "robot", "robots": "robot", "space": "space", "outer space": "space", "time travel": "time travel",
     "time traveling": "time travel", "time-travel": "time travel", "dinosaur": "dinosaur", "dinosaurs": "dinosaur",
     "high school": "high school", "christmas": "christmas", "holiday": "holiday", "halloween": "halloween",
-    "shark": "shark", "sharks": "shark", "clown": "clown", "clowns": "clown", "dragon": "dragon", "dragons": "dragon", "magic": "magic",
+    "shark": "shark", "sharks": "shark", "clown": "clown", "clowns": "clown", "spider": "spider", "spiders": "spider",
+    "space opera": "space opera", "space operas": "space opera", "time loop": "time loop", "time loops": "time loop",
+    "gross-out": "gross-out", "gross out": "gross-out", "sword and sorcery": "sword and sorcery", "dragon": "dragon", "dragons": "dragon", "magic": "magic",
     "wizard": "wizard", "wizards": "wizard", "spy": "spy", "spies": "spy", "espionage": "spy",
     "martial arts": "martial arts", "kung fu": "martial arts", "car chase": "car chase", "car chases": "car chase",
     "road trip": "road trip", "post apocalyptic": "post-apocalyptic", "post-apocalyptic": "post-apocalyptic",
@@ -108,34 +113,38 @@ _MOODS: dict[str, str] = {
 KEYWORD_PHRASES.update(normalize(p) for p in _MOODS)
 _MOOD_NAMES = {normalize(p): kw for p, kw in _MOODS.items()}
 _DECADE_WORDS = {"twenties": 1920, "thirties": 1930, "forties": 1940, "fifties": 1950, "sixties": 1960,
-                 "seventies": 1970, "eighties": 1980, "nineties": 1990}
+                 "seventies": 1970, "eighties": 1980, "nineties": 1990, "ninties": 1990, "noughties": 2000}
 _ORDINALS = {"first": 1, "1st": 1, "one": 1, "top": 1, "second": 2, "2nd": 2, "two": 2, "third": 3, "3rd": 3,
              "three": 3, "fourth": 4, "4th": 4, "four": 4, "fifth": 5, "5th": 5, "five": 5, "last": -1,
              "final": -1, "bottom": -1}
 _RESET_ALL = re.compile(r"\b(start over|start again|start from scratch|from scratch|start from zero|from zero|start anew|reset|clear (everything|all|it all)|"
                         r"forget (everything|all|it all|all (of )?that|what i said(?! about))|ignore (everything|all of that|all that|what i said)(?! about)|new search|wipe|clean slate|start fresh|"
-                        r"fresh start|clear (my|the) (preferences|likes|interests|profile|history)|from the top)\b", re.I)
-_FORGET = re.compile(r"\b(?:forget(?: about)?|never ?mind(?: about)?|don'?t worry about(?: the)?|nvm(?: the)?|scrap(?: the)?|ditch(?: the)?|"
+                        r"fresh start|clear (my|the) (preferences|likes|interests|profile|history)|from the top|pretend i never said|"
+                        r"(?:let'?s )?begin again)\b", re.I)
+_FORGET = re.compile(r"\b(?:forget(?: about)?|never ?mind(?: about)?|don'?t worry about(?: the)?|leave out(?: the)?|undo(?: the)?|nvm(?: the)?|scrap(?: the)?|ditch(?: the)?|"
                      r"get rid of(?: the)?|scratch(?: the)?|drop(?: the)?|remove(?: the)?|"
                      r"no longer (?:want|into|interested in)|not into .{0,20} anymore|take back|ignore(?: the)?)\s+(?P<what>[^.,;!?]+)", re.I)
 _FORGET_AFTER = re.compile(r"\b(?:take|cross|strike)\s+(?P<what>[^.,;!?]{2,40}?)\s+(?:off|out of it|out)\b|"
-                           r"(?P<who>[a-z][\w ]{1,30}?)(?:'s| is| are) out\b", re.I)
+                           r"(?P<who>[a-z][\w ]{1,30}?)(?:'s| is| are) out\b|"
+                           r"\bthe (?P<idea>[a-z][\w ]{1,30}?) (?:thing|idea|bit|part) was a (?:bad|dumb|terrible) idea", re.I)
 """Forgetting said after the thing: "take horror off the list", "keanu's out"."""
-_REPLACE = re.compile(r"\b((?<!'d )(?<!would )(?<!i )actually|instead|changed my mind|change of plans?|(?:completely |totally )?(?:different|new) direction|switch(?:ing)? to|switch it up|mix it up|"
+_REPLACE = re.compile(r"(?:^\s*|[.!?,;:]\s*|\b(?:ok|okay|oh|hmm|um|no|wait|so|and|but)\s+)actually\b|\b("
+                      r"instead|changed my mind|change of plans?|(?:completely |totally )?(?:different|new) direction|switch(?:ing)? to|switch it up|mix it up|"
                       r"for a change|now i want|"
                       r"i'?d rather|let'?s do|let'?s go with|on second thought|how about .{1,40} instead)\b", re.I)
-_NOTHING_BEFORE = re.compile(r"\b(?:nothing|no movies?|no films?|none)(?: (?:made|released|filmed|shot|from|that came out|"
+_NOTHING_BEFORE = re.compile(r"\b(?:nothing|no movies?|no films?|none|not)(?: (?:made|released|filmed|shot|from|that came out|"
                              r"that was made))? (?:older than|before|earlier than|prior to) (?P<year>\d{4})\b")
 """A lower bound said as an exclusion: "nothing made before 2000" -> from 2000."""
 _SEEN = re.compile(r"\b(seen|saw|watched|already watched|have watched|seen it|seen that|seen them|watched it)\b", re.I)
 _NOT_SEEN = re.compile(r"\b(haven'?t|have not|never|not|didn'?t|did not|hasn'?t)\s+(yet\s+)?(seen|watched|saw)\b", re.I)
-_FEEDBACK_NEG = re.compile(r"\b(not that|not this|not the|no thanks|nah|nope|(?:'s|is) a no|a no from me|don'?t like|didn'?t like|hated|boring|"
+_FEEDBACK_NEG = re.compile(r"\b(not that|not this|not the|no thanks|nah|nope|(?:'s|is) a no|a no from me|"
+                           r"(?:sounds?|looks?) (?:way |a bit |kinda |a little )?too \w+|(?:don'?t|doesn'?t) (?:really )?do it for me|don'?t like|didn'?t like|hated|boring|"
                            r"pass on|skip|not for me|not interested|no to|don'?t want|meh|not feeling|looks bad|"
                            r"not really|doesn'?t appeal|not a fan|(?:is|are)n'?t (?:really )?(?:(?:my |our |the )?(?:\w+'?s?'? )?thing|for (?:me|us))|"
                            r"not (?:really )?my (?:thing|style|type|kind)|(?:is|are)n'?t (?:really )?my cup of tea|no way|pass|"
                            r"looks? (?:kinda |kind of |pretty |a bit )?(?:boring|dumb|bad|lame|meh))\b", re.I)
 _FEEDBACK_POS = re.compile(r"\b(looks? (?:really |so |very |pretty |super |kinda )?(good|great|interesting|fun|cool|nice|awesome|amazing|sick|dope|"
-                           r"fire|promising|like fun|like a good one|delightful|lovely)|yes please|"
+                           r"fire|promising|like fun|like a good one|delightful|lovely|cute|perfect)|yes please|works for me|sign me up|count me in|"
                            r"sounds? (?:really |so |very |pretty |super )?(good|great|"
                            r"interesting|fun|cool|nice|awesome|amazing|perfect|delightful|lovely|promising|intriguing)|perfect|i'?ll (watch|try|check)|"
                            r"love (that|it|the)|like (that|it|the)|great (pick|choice|one)|yes|yeah|yep|nice one|"
@@ -212,6 +221,8 @@ def negative_at(clause: str, pos: int, *, has_positive: bool | None = None) -> b
             return True
     if _negative_before(clause, pos):
         return True
+    if _POSTFIX_NEG.search(piece) and not _POS.search(own_head + piece):
+        return True  # "i like scary movies, gore does nothing for me": the piece's own verdict
     if has_positive is None:
         has_positive = bool(_POS.search(clause))
     return not has_positive and bool(_POSTFIX_NEG.search(clause[pos:]))
@@ -390,6 +401,7 @@ class RuleExtractor:
             _set_range(delta, int(match.group(2)), int(match.group(4)))
     def _vague_era(self, low: str, delta: GroundedDelta) -> None:
         recent = re.search(r"\b(recent|recently|newer|latest|modern|new releases?|came out recently|current|this decade|newish|"
+                           r"fresh out|just came out|just out|"
                            r"(last|past) (couple|few|two|three|several)( of)? years)\b", low)
         if recent and not re.search(r"\b(not|no|nothing|never|without|avoid)\s+(his |her |their |the |any |too |so |that )?"
                                     + re.escape(recent.group(0)), low):
@@ -408,7 +420,7 @@ class RuleExtractor:
         forget: list[tuple[str, str]] = []
         spans: list[_Span] = []
         matches = [(m, "what") for m in _FORGET.finditer(text)]
-        matches += [(m, "what" if m.group("what") else "who") for m in _FORGET_AFTER.finditer(text)]
+        matches += [(m, next(g for g in ("what", "who", "idea") if m.group(g))) for m in _FORGET_AFTER.finditer(text)]
         for match, group in matches:
             what = match.group(group)
             start = match.start(group)
