@@ -516,7 +516,7 @@ class RuleExtractor:
 
 
 _MOVIE_TALK = re.compile(r"\b(movies?|films?|flicks?|watch|something|anything|recommend|suggest|show|stuff|ones?|"
-                         r"story|stories|plot|genre|themes?|any|got)\b", re.I)
+                         r"story|stories|tales?|plot|genre|themes?|any|got)\b", re.I)
 
 _SUBGENRES = {"slasher", "slashers", "gangster", "gangsters", "mob", "mafia", "detective", "biopic", "biopics",
               "cowboy", "cowboys", "anime", "chick flick", "chick flicks", "whodunit", "whodunnit",
