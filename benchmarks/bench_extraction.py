@@ -51,11 +51,9 @@ def main() -> int:
             from chatrec.llm.cache import CachedLLM
 
             llm = CachedLLM(llm, args.llm_cache)
-        embedder = None
-        if not llm.is_null:
-            from chatrec.embeddings import shared_embedder
+        from chatrec.embeddings import shared_embedder
 
-            embedder = shared_embedder()
+        embedder = shared_embedder()  # as in ChatRec: the verdict probe and genre similarity use it in every mode
         extractor = Extractor(llm, vocab, embedder=embedder)
         latencies: list[float] = []
 

@@ -54,6 +54,12 @@ def test_polarity_and_eras(rules, message, expected):
     ("I love the Wachowskis but not the Farrellys", {"like:person:lana wachowski", "like:person:lilly wachowski",
                                                      "dislike:person:bobby farrelly", "dislike:person:peter farrelly"}),
     ("I like Joel Coen", {"like:person:joel coen"}),
+    # one slip in a well-known surname or first name, where a person is expected
+    ("anything by scorcese", {"like:person:martin scorsese"}),
+    ("i'd watch anything with denzell", {"like:person:denzel washington"}),
+    ("speilberg movies are my comfort food", {"like:person:steven spielberg"}),
+    # ... but a misspelt ordinary word or genre is no person
+    ("i like comedys", {"like:genre:comedy"}),
 ])
 def test_people(rules, message, expected):
     assert rules.extract(message).slots() == expected
@@ -182,3 +188,32 @@ def test_feedback_verdicts_said_loosely(rules):
     assert rules.extract("eh, that first one doesn't really do it for me", shown=shown).slots() == \
         {"feedback:155969:disliked"}
     assert rules.extract("gravity sounds way too slow for me", shown=shown).slots() == {"feedback:132885:disliked"}
+
+
+@pytest.mark.parametrize("message, expected", [
+    # verbs for taking a wish back
+    ("cancel the western request", {"forget:genre:western"}),
+    ("please disregard the sci-fi bit", {"forget:genre:sci-fi"}),
+    # open-ended year bounds
+    ("only stuff from 1999 and up", {"year_min:1999"}),
+    ("released in 1985 or earlier", {"year_max:1985"}),
+    # "feel like" compares; "don't hate" and "never gets old" are praise
+    ("westerns feel like a chore to me", {"dislike:genre:western"}),
+    ("i don't hate a good musical", {"like:genre:musical"}),
+    ("i'd never turn down a heist movie", {"like:keyword:heist"}),
+    # "long story short" asks for no short films
+    ("long story short, i want a comedy", {"like:genre:comedy"}),
+    # a genre misspelt by one letter is the genre, not a film with a similar title
+    ("not into mistery stuff", {"dislike:genre:mystery"}),
+    # a lower-case title judged at the start of a clause
+    ("la la land was so overrated", {"dislike:item:104180"}),
+])
+def test_takebacks_bounds_and_verdicts_from_held_out_6(rules, message, expected):
+    assert rules.extract(message).slots() == expected
+
+
+def test_feedback_on_two_picks_joined_by_and(rules):
+    shown = ["197213", "157190", "155969"]  # Interstellar, Arrival, The Martian
+    assert rules.extract("the second sounds fun and i've already seen the first", shown=shown).slots() == {
+        "feedback:157190:liked", "feedback:197213:seen"}
+    assert rules.extract("caught that one on tv last year", shown=shown[:1]).slots() == {"feedback:197213:seen"}

@@ -31,6 +31,7 @@ from chatrec.dialogue.rules import (
     split_clauses,
 )
 from chatrec.dialogue.schema import Feedback, GroundedDelta, InterestDelta, Preference
+from chatrec.dialogue.verdict import VerdictModel
 from chatrec.embeddings import Embedder
 from chatrec.errors import LLMError
 from chatrec.llm.base import LLM
@@ -67,7 +68,7 @@ class Extractor:
     def __init__(self, llm: LLM, vocab: Vocabulary, *, embedder: Embedder | None = None):
         self.llm = llm
         self.vocab = vocab
-        self.rules = RuleExtractor(vocab)
+        self.rules = RuleExtractor(vocab, verdict=VerdictModel.for_embedder(embedder))
         self.embedder = embedder
         self._genre_matrix: tuple[list[str], np.ndarray] | None = None
         self.last_call_failed = False

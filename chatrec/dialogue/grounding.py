@@ -94,7 +94,9 @@ KEYWORD_PHRASES: set[str] = set()
 _TITLE_CUES = {"like", "liked", "love", "loved", "seen", "saw", "watched", "watch", "enjoyed", "as", "than",
                "finished", "rewatched", "rewatching", "watching",
                "hated", "hate", "dislike", "disliked", "favorite", "favourite", "fave", "recommend",
-               "recommended", "adore", "adored", "including", "especially"}
+               "recommended", "adore", "adored", "including", "especially", "hyped", "rewatch"}
+_TITLE_CUE_PAIRS = {"put on", "threw on", "throw on", "checked out", "check out", "sat through", "got through",
+                    "walked out of", "fell asleep during"}
 
 
 _YEAR_WORDS = {"a", "an", "the", "to", "in", "from", "since", "before", "after", "of", "and", "or", "by", "until",
@@ -185,6 +187,7 @@ class Vocabulary:
         for key in credits:
             first_names[key.split()[0]].append(key)
         self.first_names: dict[str, str] = {}
+        self._name_words: list[str] | None = None
         for first, keys in first_names.items():  # "denzel", "keanu": one well-known person by that first name
             keys.sort(key=lambda k: -credits[k])
             if credits[keys[0]] >= 4 and (len(keys) == 1 or credits[keys[1]] * 5 <= credits[keys[0]]) and len(first) >= 5 \
@@ -223,7 +226,9 @@ class Vocabulary:
             word = match.group(0)
             if word in self.plain_words or word in _COMMON_WORDS or any(s < match.end() and match.start() < e for s, e in taken):
                 continue
-            hit = process.extractOne(word, self._genre_words, scorer=fuzz.ratio, score_cutoff=88)
+            hit = process.extractOne(word, self._genre_words, scorer=fuzz.ratio, score_cutoff=80)
+            if hit and hit[1] < 88 and not (len(hit[0]) == len(word) >= 6 and hit[0][0] == word[0]):
+                hit = None  # below 88 only one letter swapped in a long word: "horrer", "mistery"
             if hit:
                 for genre in self.genre_synonyms[hit[0]]:
                     found.append((genre, match.start(), match.end(), hit[0]))
@@ -285,6 +290,8 @@ class Vocabulary:
                     # never fuzzily: "paranormal activity 2007" is the 2007 film, not "Paranormal Activity 2"
                     cutoff = 91 if size >= 2 else 85
                     hit = process.extractOne(phrase, self._title_keys, scorer=fuzz.ratio, score_cutoff=cutoff)
+                    if hit and size == 1 and self.genres_in(phrase, typos=True):
+                        hit = None  # "mistery" is the genre misspelt before it is the film "Misery"
                     if hit and abs(len(hit[0]) - len(phrase)) <= 3 and len(hit[0].split()) == size \
                             and hit[0] not in self.genre_synonyms and hit[0] not in KEYWORD_PHRASES:
                         ids, score = self.titles[hit[0]], hit[1]
@@ -345,6 +352,10 @@ class Vocabulary:
         if bare in self.genre_synonyms or bare in KEYWORD_PHRASES:
             return toks[0][0][:1].isupper() and len(words) >= 2
         before = normalize(text[:toks[0][1]]).split()
+        for n in (3, 2):
+            if len(before) >= n and " ".join(before[-n:]) in _TITLE_CUE_PAIRS:
+                before = before[:-n] + ["watched"]  # "we put on the witch": a film put on, not a place
+                break
         near_cue = any(w in _TITLE_CUES for w in before[-2:])
         far_cue = any(w in _TITLE_CUES for w in before[-4:])
         small = {"a", "an", "the", "of", "and", "in", "on", "to", "for", "at", "with"}
@@ -353,6 +364,8 @@ class Vocabulary:
         if all(t[0].isupper() and len(t[0]) > 2 for t in toks) and not text.isupper():
             capitalised = False  # "OBSESSED with dinosaurs": a shouted word, not the film "Obsessed"
         first_in_sentence = toks[0][1] == 0 or text[:toks[0][1]].rstrip()[-1:] in {".", "!", "?", "\n"}
+        # "la la land was sooo overrated", "get out was brilliant": a subject judged like a film, at a clause start
+        judged = (first_in_sentence or text[:toks[0][1]].rstrip()[-1:] == ",") and _JUDGED_AFTER.match(text[toks[-1][2]:]) is not None
         typed = normalize(" ".join(t[0] for t in toks))
         if score < 100:
             # a misspelt title ("goodfelas", "guardians of the galexy") has a word the plot texts never
@@ -362,7 +375,7 @@ class Vocabulary:
                 return bool(misspelt) or capitalised
             return near_cue or (score >= 90 and len(typed) >= 7 and bool(misspelt))
         if all(w in _COMMON_WORDS or len(w) <= 2 for w in words):
-            return capitalised and not first_in_sentence and (near_cue or len(words) >= 2)
+            return (capitalised and not first_in_sentence and (near_cue or len(words) >= 2)) or (judged and len(words) >= 2)
         if len(words) == 1:
             if not capitalised and (words[0] in self.first_names or words[0] in self.surnames):
                 return False  # "i could watch keanu in anything": the actor, not the film "Keanu"
@@ -372,14 +385,15 @@ class Vocabulary:
             if not capitalised and after and (after[0] in self.genre_synonyms or after[0] in {"movies", "films", "stuff"}
                                               or after[0].rstrip("s") in self.genre_synonyms):
                 return False  # "seen enough cartoons": a word before a genre, not the film "Enough"
-            return near_cue or (capitalised and (not first_in_sentence or len(phrase) >= 5))
+            return near_cue or (capitalised and (not first_in_sentence or len(phrase) >= 5)) \
+                or (judged and len(phrase) >= 6 and words[0] not in _COMMON_WORDS)
         if capitalised:
             return True
         # "shutter island" typed in lower case: a phrase no plot text uses in lower case is a title
         rare = any(w not in _COMMON_WORDS and w not in self.plain_words for w in words)
         if not rare and before and before[-1] in {"in", "at", "on", "into", "from", "around", "near", "inside"}:
             return False  # "a favorite in our house": a place, not the film "Our House"
-        return far_cue or len(words) >= 4 or (len(words) <= 3 and rare and not any(w in self.genre_synonyms for w in words))
+        return far_cue or judged or len(words) >= 4 or (len(words) <= 3 and rare and not any(w in self.genre_synonyms for w in words))
 
     # ---- people -------------------------------------------------------------------------
     def person(self, span: str, *, min_score: float = 88) -> str | None:
@@ -433,17 +447,45 @@ class Vocabulary:
             elif key in self.first_names:  # a first name alone only where a person is expected: "with denzel"
                 full = self.first_names[key]
                 ok = prev == "by" or _names_a_person(text, start, end)
+            elif _names_a_person(text, start, end) and (full := self._misspelt_name(key)):
+                ok = True  # "scorcese movies", "anything with denzell": one slip in a well-known name
             else:
                 continue
             if ok:
                 found.append(PersonMatch(self.people[full], text[start:end], start, end))
         return sorted(found, key=lambda m: m.start)
 
+    def _misspelt_name(self, key: str) -> str | None:
+        """The well-known surname or first name a misspelt word stands for ("scorcese" -> Scorsese).
+
+        Only a word of six letters or more that is no English word, no word of the plot texts and
+        no genre, within one or two slips of the name and with the same first letter.
+        """
+        if len(key) < 6 or not key.isalpha() or key in self.plain_words or key in _COMMON_WORDS \
+                or key in _english_words() or self.genre(key) or self.genre(key.rstrip("s")):
+            return None
+        names = self._known_name_words()
+        hit = process.extractOne(key, names, scorer=fuzz.ratio, score_cutoff=85)
+        if not hit or hit[0][0] != key[0] or abs(len(hit[0]) - len(key)) > 2:
+            return None
+        return self.surnames.get(hit[0]) or self.first_names.get(hit[0])
+
+    def _known_name_words(self) -> list[str]:
+        if self._name_words is None:
+            self._name_words = sorted(set(self.surnames) | set(self.first_names))
+        return self._name_words
+
     def item_people(self, item: Item) -> set[str]:
         return {normalize(p.name) for p in item.people}
 
 
 _SIBLINGS = {"brothers", "bros", "sisters", "siblings"}
+_JUDGED_AFTER = re.compile(
+    r"\s+(?:was|is|were)\s+(?:(?:so+|really|kinda|kind of|pretty|super|way|just|honestly|totally|absolutely|such)\s+)*"
+    r"(?:a\s+|an\s+)?(?:brilliant|great|amazing|awesome|incredible|fantastic|excellent|perfect|masterpiece|overrated|"
+    r"underrated|slog|terrible|awful|boring|mid|trash|garbage|meh|fine|ok|okay|good|bad|the best|the worst|"
+    r"a masterpiece|a classic|my favou?rite|fire|peak|a letdown|disappointing|beautiful|stunning|gorgeous|hilarious)\b", re.I)
+"""A verdict right after a phrase: "hereditary was kind of a slog" judges a film."""
 _PERSON_BEFORE = re.compile(r"\b(by|with|starring|featuring|from|love|loved|like|liked|hate|hated|fan of|into|"
                             r"anything|something|some|more|directed by|films? by|movies? by)\s+$", re.I)
 _PERSON_AFTER = re.compile(r"^(['’]s\b|\s+(movies?|films?|flicks?|stuff|filmography|work|ones?|is|was|fan)\b)", re.I)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from chatrec.dialogue.grounding import KEYWORD_PHRASES, Vocabulary, normalize
 from chatrec.dialogue.schema import Feedback, GroundedDelta, Preference
+from chatrec.dialogue.verdict import VerdictModel
 
 RECENT_YEAR_MIN = 2015
 OLD_YEAR_MAX = 1969
@@ -29,10 +30,11 @@ _NEG = re.compile(
     r"never liked|did not like|didn'?t like|hated|dislike|can'?t get into|couldn'?t get into|never (?:really )?got into|"
     r"not in the mood for|pass on|spare me|done with|had enough of|neither|nor|hard pass|(?:i'?m|so|totally|kinda) over|"
     r"can'?t sit through|cannot sit through|couldn'?t sit through|the last thing i want|minus|aside from|apart from|"
-    r"as long as (?:it'?s|its) not|enough with|no more|ditch|scrap)\b", re.I)
+    r"as long as (?:it'?s|its) not|enough with|no more|ditch|scrap|(?:zero|no|little) interest in|sick to death of|"
+    r"can'?t be bothered with)\b", re.I)
 _POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not for me|(?:is|are)n'?t (?:really )?my thing|"
                           r"not (?:really )?my (?:thing|style|jam|vibe|cup of tea)|scares? me|suck|sucks|sucked|"
-                          r"are the worst|is the worst|was the worst|overrated|(?:is|are) getting old|gets? old|hard pass|(?:is|are) a pass|"
+                          r"are the worst|is the worst|was the worst|overrated|(?:is|are) getting old|(?<!never )gets? old|hard pass|(?:is|are) a pass|"
                           r"never (?:really )?clicks? (?:for|with) me|(?:don'?t|doesn'?t|never) (?:really )?(?:work|click|land)s? for me|"
                           r"puts? me (?:right )?to sleep|gives? me nightmares|away from me|off the list|i'?m good on|"
                           r"can'?t take|(?:is|are) too (?:scary|depressing|sad|slow|long|boring|much|violent|gory)|get on my nerves|gets on my nerves|annoy me|"
@@ -44,19 +46,26 @@ _POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not
                           r"bored me|(?:kinda |so |pretty |really )?tedious|(?:is|are|'s|'re) (?:just |way |a bit |kinda )?too \w+ for me|"
                           r"i'?d (?:rather )?skip (?:those|them|it|that|these)|(?:ha(?:ve|s)|'ve) never done (?:anything|much) for me|"
                           r"(?:is|are)n'?t (?:really )?(?:my |our |the )?\w+'?s?'? thing|(?:is|are|was|were) (?:so |really |pretty )?"
-                          r"(?:terrible|awful|trash|garbage|horrible|lame|bad|dumb|stupid|cringe|cringey|a letdown|disappointing))\b", re.I)
-_INJECTION = re.compile(r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?|rules|schema|system)\b|"
+                          r"(?:terrible|awful|trash|garbage|horrible|lame|bad|dumb|stupid|cringe|cringey|a letdown|disappointing)|"
+                          r"grates? on me|(?:kind of |kinda |such |a real |a total )?(?:a )?slog|feels? like (?:homework|a chore|work)|"
+                          r"(?:is|are) my (?:personal )?hell|(?:doesn'?t|don'?t|didn'?t) grab me|not feeling (?:it|them|that|those))\b", re.I)
+_INJECTION = re.compile(r"\b(ignore|disregard|forget|override)\b.{0,60}\b(instructions?|prompts?|rules|schema|system)\b|"
                         r"\b(system prompt|your prompt|reveal your|print your|you are now|act as|jailbreak)\b|^\s*(system|assistant)\s*:|"
                         r"\{\s*\"|\"\s*:\s*[\[{\"]|\b(liked|disliked)_(titles|genres|people)\b|"
                         r"\b(new rule|(to|in|with) (every|each|all) (answer|reply|replies|response|responses))\b|"
-                        r"\b(like|dislike|forget):(genre|item|person|keyword|all)\b", re.I)
+                        r"\b(like|dislike|forget):(genre|item|person|keyword|all)\b|\byou are (?:now )?dan\b|\b(?:no|zero|without) (?:restrictions|filters|limits)\b|"
+                        r"\bwipe (?:every|all) (?:the )?stored\b", re.I)
 _NEG_OVERRIDE = re.compile(
     r"\b(don'?t mind|do not mind|wouldn'?t mind|not bad|never get tired|can'?t get enough|no problem with|"
     r"not only|nothing beats|nothing better than|not opposed|never say no|wouldn'?t say no|no matter|can'?t go wrong|"
-    r"keep (?:them|it|the|those) coming)\b", re.I)
-_POS = re.compile(r"\b(like[sd]?|love[sd]?|enjoy(ed|s)?|into|fan of|want|wanna|looking for|mood for|prefer|"
+    r"keep (?:them|it|the|those) coming|never gets? old|(?:never|wouldn'?t|won'?t) turn (?:it |them )?down|"
+    r"(?:don'?t|do not|doesn'?t|wouldn'?t) hate|(?:has|have|'ve|'s) grown on me)\b", re.I)
+_POS = re.compile(r"\b((?<!feel )(?<!feels )(?<!felt )(?<!looks )(?<!sounds )(?<!seems )like[sd]?|love[sd]?|enjoy(ed|s)?|into|fan of|"
+                  r"want|wanna|looking for|mood for|prefer|"
+                  r"(?:is|was|were|are) (?:so |really |pretty |just |absolutely )?(?:brilliant|amazing|awesome|great|fantastic|"
+                  r"incredible|excellent|perfect|a masterpiece|a classic|hilarious)|"
                   r"favou?rite|adore[sd]?|please|recommend|suggest|how about|what about|show me|give me|"
-                  r"interested in|fond of|big on|craving|feel like|yes)\b", re.I)
+                  r"interested in|fond of|big on|craving|(?:(?<=\bi )|(?<=\bwe )|(?<=\bi'd )|(?<=kinda )|(?<=really ))feel like|yes|gimme|hit me with|pls|plz)\b", re.I)
 _CLAUSE_SPLIT = re.compile(r"(?:(?:[!?;\n]|(?<!\bmr)(?<!\bmrs)(?<!\bms)(?<!\bdr)(?<!\bst)(?<!\bjr)(?<!\bvs)\.(?!\d))+|(?<!anything )(?<!everything )(?<!all )\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhereas\b|\byet\b)", re.I)
 
 _MOODS: dict[str, str] = {
@@ -77,7 +86,7 @@ _MOODS: dict[str, str] = {
     "robot": "robot", "robots": "robot", "space": "space", "outer space": "space", "time travel": "time travel",
     "time traveling": "time travel", "time-travel": "time travel", "dinosaur": "dinosaur", "dinosaurs": "dinosaur",
     "high school": "high school", "christmas": "christmas", "holiday": "holiday", "halloween": "halloween",
-    "shark": "shark", "sharks": "shark", "clown": "clown", "clowns": "clown", "spider": "spider", "spiders": "spider",
+    "shark": "shark", "sharks": "shark", "snake": "snake", "snakes": "snake", "clown": "clown", "clowns": "clown", "spider": "spider", "spiders": "spider",
     "space opera": "space opera", "space operas": "space opera", "time loop": "time loop", "time loops": "time loop",
     "gross-out": "gross-out", "gross out": "gross-out", "sword and sorcery": "sword and sorcery", "dragon": "dragon", "dragons": "dragon", "magic": "magic",
     "wizard": "wizard", "wizards": "wizard", "spy": "spy", "spies": "spy", "espionage": "spy",
@@ -122,7 +131,7 @@ _RESET_ALL = re.compile(r"\b(start over|start again|start from scratch|from scra
                         r"fresh start|clear (my|the) (preferences|likes|interests|profile|history)|from the top|pretend i never said|"
                         r"(?:let'?s )?begin again)\b", re.I)
 _FORGET = re.compile(r"\b(?:forget(?: about)?|never ?mind(?: about)?|don'?t worry about(?: the)?|leave out(?: the)?|undo(?: the)?|nvm(?: the)?|scrap(?: the)?|ditch(?: the)?|"
-                     r"get rid of(?: the)?|scratch(?: the)?|drop(?: the)?|remove(?: the)?|"
+                     r"get rid of(?: the)?|scratch(?: the)?|drop(?: the)?|remove(?: the)?|cancel(?: the| my)?|disregard(?: the| my)?|lose the|strike|"
                      r"no longer (?:want|into|interested in)|not into .{0,20} anymore|take back|ignore(?: the)?)\s+(?P<what>[^.,;!?]+)", re.I)
 _FORGET_AFTER = re.compile(r"\b(?:take|cross|strike)\s+(?P<what>[^.,;!?]{2,40}?)\s+(?:off|out of it|out)\b|"
                            r"(?P<who>[a-z][\w ]{1,30}?)(?:'s| is| are) out\b|"
@@ -130,24 +139,24 @@ _FORGET_AFTER = re.compile(r"\b(?:take|cross|strike)\s+(?P<what>[^.,;!?]{2,40}?)
 """Forgetting said after the thing: "take horror off the list", "keanu's out"."""
 _REPLACE = re.compile(r"(?:^\s*|[.!?,;:]\s*|\b(?:ok|okay|oh|hmm|um|no|wait|so|and|but)\s+)actually\b|\b("
                       r"instead|changed my mind|change of plans?|(?:completely |totally )?(?:different|new) direction|switch(?:ing)? to|switch it up|mix it up|"
-                      r"for a change|now i want|"
+                      r"for a change|now i want|change(?:d|s)? (?:of )?(?:tack|course|heart)|new plan|actually (?:want|wanna|feel like)\b[^.]*\bnow|"
                       r"i'?d rather|let'?s do|let'?s go with|on second thought|how about .{1,40} instead)\b", re.I)
 _NOTHING_BEFORE = re.compile(r"\b(?:nothing|no movies?|no films?|none|not)(?: (?:made|released|filmed|shot|from|that came out|"
                              r"that was made))? (?:older than|before|earlier than|prior to) (?P<year>\d{4})\b")
 """A lower bound said as an exclusion: "nothing made before 2000" -> from 2000."""
-_SEEN = re.compile(r"\b(seen|saw|watched|already watched|have watched|seen it|seen that|seen them|watched it)\b", re.I)
+_SEEN = re.compile(r"\b(seen|saw|watched|already watched|have watched|seen it|seen that|seen them|watched it|caught (?:it|that|this|those))\b", re.I)
 _NOT_SEEN = re.compile(r"\b(haven'?t|have not|never|not|didn'?t|did not|hasn'?t)\s+(yet\s+)?(seen|watched|saw)\b", re.I)
 _FEEDBACK_NEG = re.compile(r"\b(not that|not this|not the|no thanks|nah|nope|(?:'s|is) a no|a no from me|"
                            r"(?:sounds?|looks?) (?:way |a bit |kinda |a little )?too \w+|(?:don'?t|doesn'?t) (?:really )?do it for me|don'?t like|didn'?t like|hated|boring|"
                            r"pass on|skip|not for me|not interested|no to|don'?t want|meh|not feeling|looks bad|"
-                           r"not really|doesn'?t appeal|not a fan|(?:is|are)n'?t (?:really )?(?:(?:my |our |the )?(?:\w+'?s?'? )?thing|for (?:me|us))|"
+                           r"not really|doesn'?t appeal|(?:don'?t|doesn'?t|didn'?t) grab me|neither\b.{0,30}\bappeals?|not a fan|(?:is|are)n'?t (?:really )?(?:(?:my |our |the )?(?:\w+'?s?'? )?thing|for (?:me|us))|"
                            r"not (?:really )?my (?:thing|style|type|kind)|(?:is|are)n'?t (?:really )?my cup of tea|no way|pass|"
                            r"looks? (?:kinda |kind of |pretty |a bit )?(?:boring|dumb|bad|lame|meh))\b", re.I)
 _FEEDBACK_POS = re.compile(r"\b(looks? (?:really |so |very |pretty |super |kinda )?(good|great|interesting|fun|cool|nice|awesome|amazing|sick|dope|"
                            r"fire|promising|like fun|like a good one|delightful|lovely|cute|perfect)|yes please|works for me|sign me up|count me in|"
                            r"sounds? (?:really |so |very |pretty |super )?(good|great|"
                            r"interesting|fun|cool|nice|awesome|amazing|perfect|delightful|lovely|promising|intriguing)|perfect|i'?ll (watch|try|check)|"
-                           r"love (that|it|the)|like (that|it|the)|great (pick|choice|one)|yes|yeah|yep|nice one|"
+                           r"love (that|it|the)|like (that|it|the)|great (pick|choice|one)|yes+|yeah|yep|nice one|"
                            r"that one|good one|interesting|love it|i like)\b", re.I)
 _REFERS_TO_PICK = re.compile(r"\b(it|that|this|that one|this one|those|these|them|the (first|second|third|fourth|"
                              r"fifth|last|1st|2nd|3rd|4th|5th|top|bottom|final) (one|pick|movie|film|suggestion)|"
@@ -203,7 +212,7 @@ def _negative_before(clause: str, pos: int) -> bool:
 
 
 _PIECE_SPLIT = re.compile(r",|\((?!\d{4}\))")
-_PIECE_YES = re.compile(r"^[\w' ()-]*?\b(only|yes|instead|(?:is|are|'s|'re) (?:\w+ )?(?:fine|ok|okay|good|great|cool|awesome|amazing|peak|"
+_PIECE_YES = re.compile(r"^[\w' ()-]*?\b(only|yes|instead|especially|(?:is|are|'s|'re) (?:\w+ )?(?:fine|ok|okay|good|great|cool|awesome|amazing|peak|"
                         r"the best)|works|for sure)\s*$", re.I)
 _PIECE_NO = re.compile(r"^[\w' ()-]*?\b(no|nope|no thanks|never|pass|no way|not so much)\s*$", re.I)
 
@@ -228,11 +237,19 @@ def negative_at(clause: str, pos: int, *, has_positive: bool | None = None) -> b
     return not has_positive and bool(_POSTFIX_NEG.search(clause[pos:]))
 
 
+def has_cue(clause: str) -> bool:
+    """Whether a clause holds a word the rules read a verdict from (either way)."""
+    if _POS.search(clause) or _NEG.search(clause) or _POSTFIX_NEG.search(clause):
+        return True
+    return any(_PIECE_YES.match(piece.strip()) or _PIECE_NO.match(piece.strip()) for piece in _PIECE_SPLIT.split(clause))
+
+
 class RuleExtractor:
     """Deterministic extraction grounded in one catalog's vocabulary."""
 
-    def __init__(self, vocab: Vocabulary):
+    def __init__(self, vocab: Vocabulary, *, verdict: VerdictModel | None = None):
         self.vocab = vocab
+        self.verdict = verdict
 
     def extract(self, message: str, *, shown: list[str] | None = None, turn: int = 0) -> GroundedDelta:
         shown = list(shown or [])
@@ -253,6 +270,7 @@ class RuleExtractor:
         self._eras(text, delta)
         subgenre_dislikes: list[tuple[Preference, str]] = []
         titles = [(m.start, m.end) for m in self.vocab.titles_in(text)] if _INNER_STOP.search(text) else []
+        read: list[tuple[Preference, int, bool, str, dict]] = []
         for offset, clause in split_clauses(text, keep=titles):
             has_positive = bool(_POS.search(clause))
             subgenre_at: dict[tuple[str, int], str] = {}
@@ -262,14 +280,19 @@ class RuleExtractor:
                     continue
                 if pref.kind == "item" and pref.value in feedback_ids:
                     continue
-                negative = negative_at(clause, pos, has_positive=has_positive)
-                pref.positive = not negative
-                pref.hard = negative and pref.kind == "genre"
-                if negative and (pref.value, pos) in subgenre_at:
-                    subgenre_dislikes.append((pref, subgenre_at[(pref.value, pos)]))
-                (delta.dislikes if negative else delta.likes).append(pref)
-                if pref.kind == "item":
-                    delta.mentioned_items.append(pref.value)
+                read.append((pref, pos, negative_at(clause, pos, has_positive=has_positive), clause, subgenre_at))
+        uncued = sorted({clause for _, _, negative, clause, _ in read if not negative and not has_cue(clause)})
+        if self.verdict is not None and uncued:  # "zero interest in documentaries": no cue word, a learned verdict
+            disliked = {clause for clause, no in zip(uncued, self.verdict.dislikes(uncued)) if no}
+            read = [(pref, pos, negative or clause in disliked, clause, at) for pref, pos, negative, clause, at in read]
+        for pref, pos, negative, clause, subgenre_at in read:
+            pref.positive = not negative
+            pref.hard = negative and pref.kind == "genre"
+            if negative and (pref.value, pos) in subgenre_at:
+                subgenre_dislikes.append((pref, subgenre_at[(pref.value, pos)]))
+            (delta.dislikes if negative else delta.likes).append(pref)
+            if pref.kind == "item":
+                delta.mentioned_items.append(pref.value)
         liked_genres = {p.value for p in delta.likes if p.kind == "genre"}
         for pref, phrase in subgenre_dislikes:  # "something scary but not a slasher": horror yes, slashers no
             if pref.value in liked_genres and pref in delta.dislikes:
@@ -301,13 +324,15 @@ class RuleExtractor:
         norm_positions = _norm_index(masked)
         for genre, start, end, phrase in self.vocab.genres_in(masked, typos=True):
             raw_start = norm_positions[min(start, len(norm_positions) - 1)] if norm_positions else 0
-            if phrase in {"family"} and not re.search(r"family (movie|film|friendly|night|stuff|ones?)|(for|with) the (whole )?family", masked, re.I):
+            if phrase in {"family"} and not re.search(r"family (movie|film|flick|friendly|night|stuff|ones?)|(for|with) the (whole )?family", masked, re.I):
                 continue
             if phrase in {"kid", "kids", "children", "childrens"} and not re.search(
                     r"\b(for|with) (my |the |our |young |little |small )?(kids|children)|\b(kids?|children'?s?) (movies?|films?|friendly)|"
                     r"kid-friendly|suitable for|appropriate for|safe for", masked, re.I):
                 continue
-            if phrase in {"music", "history", "war", "short", "sport", "period"} and not re.search(
+            if phrase in {"short", "shorts"} and not re.search(r"\bshort (movies?|films?|flicks?)|\bshorts\b", masked, re.I):
+                continue  # "long story short", "a short one": no short-film genre
+            if phrase in {"music", "history", "war", "sport", "period"} and not re.search(
                     rf"\b{phrase}s?\b\s*(movies?|films?|flicks?|documentar|genre|stuff|ones?)?", masked, re.I):
                 continue
             if phrase in _SUBGENRES:
@@ -320,8 +345,8 @@ class RuleExtractor:
                       or _MOVIE_TALK.search(clause) or len(norm.split()) <= 3)
         for phrase in sorted(_MOODS, key=len, reverse=True) if themed else []:
             np_ = normalize(phrase)
-            if np_ in genre_phrases:
-                continue
+            if np_ in genre_phrases or (np_ == "plot twist" and re.match(r"\s*plot twist\s*[,:!-]", masked, re.I)):
+                continue  # "plot twist, i want a romance now": a figure of speech
             match = re.search(rf"\b{re.escape(np_)}\b", norm)
             if match:
                 raw_start = norm_positions[min(match.start(), len(norm_positions) - 1)] if norm_positions else 0
@@ -391,17 +416,21 @@ class RuleExtractor:
             year = int(match.group(2))
             if any(int(m.group("year")) == year for m in _NOTHING_BEFORE.finditer(low)):
                 continue
-            if match.group(1) == "from" and not re.search(rf"from {year}\s*(on|onwards|onward|and later|or later|\+)", low):
+            if match.group(1) == "from" and not re.search(rf"from {year}\s*(on|onwards|onward|and later|or later|and up|or newer|"
+                                                          rf"and newer|and after|\+)", low):
                 _set_range(delta, year, year)
             else:
                 delta.year_min = year + (1 if match.group(1) in {"after", "newer than", "later than", "post"} else 0)
-        for match in re.finditer(r"\b(in|released in|came out in|made in|of) (\d{4})\b", low):
+        for match in re.finditer(r"\b(in|released in|came out in|made in|of) (\d{4})\b(?! (?:or|and) (?:earlier|before|older|later|"
+                                 r"newer|after|up))", low):
             _set_range(delta, int(match.group(2)), int(match.group(2)))
+        for match in re.finditer(r"\b(\d{4}) (?:or|and) (?:earlier|before|older)\b", low):  # "made in 2003 or earlier"
+            delta.year_max = int(match.group(1))
         for match in re.finditer(r"\b(between|from) (\d{4}) (and|to|-) (\d{4})\b", low):
             _set_range(delta, int(match.group(2)), int(match.group(4)))
     def _vague_era(self, low: str, delta: GroundedDelta) -> None:
         recent = re.search(r"\b(recent|recently|newer|latest|modern|new releases?|came out recently|current|this decade|newish|"
-                           r"fresh out|just came out|just out|"
+                           r"fresh out|just came out|just out|(?:come|came|been) out lately|"
                            r"(last|past) (couple|few|two|three|several)( of)? years)\b", low)
         if recent and not re.search(r"\b(not|no|nothing|never|without|avoid)\s+(his |her |their |the |any |too |so |that )?"
                                     + re.escape(recent.group(0)), low):
@@ -499,6 +528,10 @@ class RuleExtractor:
         clauses = [c for _, c in split_clauses(text)] if len(set(targets)) > 1 else [text]
         if len(clauses) == 1 and len(set(targets)) > 1 and "," in text:
             clauses = [c for c in text.split(",") if c.strip()]  # "seen the first two, district 9 looks great"
+        if len(clauses) == 1 and len(set(targets)) > 1:
+            parts = [c for c in re.split(r"\band\b", text) if c.strip()]  # "the first sounds great and i've seen the last"
+            if len(parts) > 1 and all(self._feedback(part, shown) for part in parts):
+                clauses = parts
         out: dict[str, str] = {}
         if len(clauses) > 1:
             others = [c for c in clauses if re.search(r"\bthe other\b|\bthe rest\b", c, re.I)]
