@@ -94,7 +94,7 @@ KEYWORD_PHRASES: set[str] = set()
 _TITLE_CUES = {"like", "liked", "love", "loved", "seen", "saw", "watched", "watch", "enjoyed", "as", "than",
                "finished", "rewatched", "rewatching", "watching",
                "hated", "hate", "dislike", "disliked", "favorite", "favourite", "fave", "recommend",
-               "recommended", "adore", "adored", "including", "especially", "hyped", "rewatch"}
+               "recommended", "adore", "adored", "including", "especially", "hyped", "hype", "rewatch", "stand"}
 _TITLE_CUE_PAIRS = {"put on", "threw on", "throw on", "checked out", "check out", "sat through", "got through",
                     "walked out of", "fell asleep during"}
 
@@ -363,9 +363,11 @@ class Vocabulary:
             and any(t[0][:1].isupper() or t[0][:1].isdigit() for t in toks)
         if all(t[0].isupper() and len(t[0]) > 2 for t in toks) and not text.isupper():
             capitalised = False  # "OBSESSED with dinosaurs": a shouted word, not the film "Obsessed"
-        first_in_sentence = toks[0][1] == 0 or text[:toks[0][1]].rstrip()[-1:] in {".", "!", "?", "\n"}
+        first_in_sentence = not text[:toks[0][1]].strip() or text[:toks[0][1]].rstrip()[-1:] in {".", "!", "?", "\n"}
         # "la la land was sooo overrated", "get out was brilliant": a subject judged like a film, at a clause start
-        judged = (first_in_sentence or text[:toks[0][1]].rstrip()[-1:] == ",") and _JUDGED_AFTER.match(text[toks[-1][2]:]) is not None
+        opening = first_in_sentence or text[:toks[0][1]].rstrip()[-1:] == "," or re.search(
+            r"(?:^|[.!?,]\s*)(?:honestly|ok|okay|so|tbh|man|ugh|also|and|yeah|wow|lol|imo|like)\s+$", text[:toks[0][1]], re.I) is not None
+        judged = opening and _JUDGED_AFTER.match(text[toks[-1][2]:]) is not None
         typed = normalize(" ".join(t[0] for t in toks))
         if score < 100:
             # a misspelt title ("goodfelas", "guardians of the galexy") has a word the plot texts never
@@ -373,6 +375,8 @@ class Vocabulary:
             misspelt = [w for w in typed.split() if w not in self.plain_words and w not in _COMMON_WORDS]
             if len(words) >= 2:
                 return bool(misspelt) or capitalised
+            if typed.endswith("s") and typed[:-1] in self.titles:
+                return False  # "malls close early on sundays": a plural noun, not "Sunday" misspelt
             return near_cue or (score >= 90 and len(typed) >= 7 and bool(misspelt))
         if all(w in _COMMON_WORDS or len(w) <= 2 for w in words):
             return (capitalised and not first_in_sentence and (near_cue or len(words) >= 2)) or (judged and len(words) >= 2)
@@ -382,7 +386,7 @@ class Vocabulary:
             # a lower-case word is a title only right after its cue: not "watch stuff blow up", "like in chicago"
             near_cue = capitalised and near_cue or bool(before) and before[-1] in _TITLE_CUES
             after = normalize(text[toks[-1][2]:]).split()[:1]
-            if not capitalised and after and (after[0] in self.genre_synonyms or after[0] in {"movies", "films", "stuff"}
+            if not capitalised and after and (after[0] in self.genre_synonyms or after[0] in {"movies", "films", "stuff", "of"}
                                               or after[0].rstrip("s") in self.genre_synonyms):
                 return False  # "seen enough cartoons": a word before a genre, not the film "Enough"
             return near_cue or (capitalised and (not first_in_sentence or len(phrase) >= 5)) \
@@ -421,7 +425,8 @@ class Vocabulary:
                 key = normalize(" ".join(t[0] for t in tokens[i:i + size]))
                 name = self.people.get(key)
                 capital = tokens[i][0][:1].isupper()
-                if name is None and size >= 2 and len(key) >= 9 and (capital or key.split()[0] in self._person_first_words):
+                if name is None and size >= 2 and len(key) >= 9 and (capital or key.split()[0] in self._person_first_words
+                                                                     or key.split()[-1] in self.surnames):
                     cutoff = 90 if capital else 93  # "leonardo dicapro": a known first name, then a typo
                     hit = process.extractOne(key, self._people_keys, scorer=fuzz.ratio, score_cutoff=cutoff)
                     name = self.people[hit[0]] if hit else None
@@ -484,9 +489,12 @@ _JUDGED_AFTER = re.compile(
     r"\s+(?:was|is|were)\s+(?:(?:so+|really|kinda|kind of|pretty|super|way|just|honestly|totally|absolutely|such)\s+)*"
     r"(?:a\s+|an\s+)?(?:brilliant|great|amazing|awesome|incredible|fantastic|excellent|perfect|masterpiece|overrated|"
     r"underrated|slog|terrible|awful|boring|mid|trash|garbage|meh|fine|ok|okay|good|bad|the best|the worst|"
-    r"a masterpiece|a classic|my favou?rite|fire|peak|a letdown|disappointing|beautiful|stunning|gorgeous|hilarious)\b", re.I)
+    r"a masterpiece|a classic|my favou?rite|fire|peak|a letdown|disappointing|beautiful|stunning|gorgeous|hilarious|"
+    r"overhyped|overblown|forgettable|mediocre|unwatchable|torture|painful|unbearable|a snooze|a mess)\b|"
+    r"\s+(?:really |totally |completely |honestly )?(?:messed me up|wrecked me|broke me|blew my mind|scarred me|haunted me|"
+    r"stuck with me|made me (?:cry|laugh)|destroyed me|blew me away)\b", re.I)
 """A verdict right after a phrase: "hereditary was kind of a slog" judges a film."""
-_PERSON_BEFORE = re.compile(r"\b(by|with|starring|featuring|from|love|loved|like|liked|hate|hated|fan of|into|"
+_PERSON_BEFORE = re.compile(r"\b(by|with|w/?|starring|featuring|from|love|loved|like|liked|hate|hated|fan of|into|"
                             r"anything|something|some|more|directed by|films? by|movies? by)\s+$", re.I)
 _PERSON_AFTER = re.compile(r"^(['’]s\b|\s+(movies?|films?|flicks?|stuff|filmography|work|ones?|is|was|fan)\b)", re.I)
 

@@ -31,7 +31,8 @@ _NEG = re.compile(
     r"not in the mood for|pass on|spare me|done with|had enough of|neither|nor|hard pass|(?:i'?m|so|totally|kinda) over|"
     r"can'?t sit through|cannot sit through|couldn'?t sit through|the last thing i want|minus|aside from|apart from|"
     r"as long as (?:it'?s|its) not|enough with|no more|ditch|scrap|(?:zero|no|little) interest in|sick to death of|"
-    r"can'?t be bothered with)\b", re.I)
+    r"can'?t be bothered with|zero|steer clear of|keep clear of|couldn'?t stand|couldnt stand|cant stand|"
+    r"(?:i'?ve|have|i) outgrown|grown out of|not a huge fan of)\b", re.I)
 _POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not for me|(?:is|are)n'?t (?:really )?my thing|"
                           r"not (?:really )?my (?:thing|style|jam|vibe|cup of tea)|scares? me|suck|sucks|sucked|"
                           r"are the worst|is the worst|was the worst|overrated|(?:is|are) getting old|(?<!never )gets? old|hard pass|(?:is|are) a pass|"
@@ -48,7 +49,16 @@ _POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not
                           r"(?:is|are)n'?t (?:really )?(?:my |our |the )?\w+'?s?'? thing|(?:is|are|was|were) (?:so |really |pretty )?"
                           r"(?:terrible|awful|trash|garbage|horrible|lame|bad|dumb|stupid|cringe|cringey|a letdown|disappointing)|"
                           r"grates? on me|(?:kind of |kinda |such |a real |a total )?(?:a )?slog|feels? like (?:homework|a chore|work)|"
-                          r"(?:is|are) my (?:personal )?hell|(?:doesn'?t|don'?t|didn'?t) grab me|not feeling (?:it|them|that|those))\b", re.I)
+                          r"(?:is|are) my (?:personal )?hell|(?:doesn'?t|don'?t|didn'?t) grab me|not feeling (?:it|them|that|those)|"
+                          r"(?:is|are|'s|'re|was|were) (?:an? )?(?:big |fat |hard |total |complete |absolute |firm |solid |definite |straight )*"
+                          r"(?:no[- ]go|nope|non-?starter|deal ?-?breaker|never|no from me)|"
+                          r"(?:make|makes|made) me (?:wanna|want to) (?:gouge|scream|cry|puke|throw up|hurl|vomit|die|leave|walk out|claw|rip|tear|pull)|"
+                          r"puts? me in a coma|(?:make|makes|made|give|gives|gave) me (?:\w+ )?(?:sick|a headache|headaches|nauseous|queasy)|"
+                          r"(?:never|didn'?t|don'?t|doesn'?t) (?:really )?(?:did|do|does)? ?(?:much|anything|a lot) for me|"
+                          r"(?:can'?t|cannot|couldn'?t|just can'?t) (?:really )?get into (?:them|it|those|that|these)|"
+                          r"tapped out|gave up (?:on it|after|halfway)|bailed (?:on it|after|halfway)|"
+                          r"(?:way|far|much|just|a bit|kinda|a little) too \w+ for (?:me|us)|(?:i'?ve|have) outgrown (?:them|it|those|that)|"
+                          r"over(?:hyped|rated)|(?:was|is) (?:so |kinda |kind of |pretty |really )?mid)\b", re.I)
 _INJECTION = re.compile(r"\b(ignore|disregard|forget|override)\b.{0,60}\b(instructions?|prompts?|rules|schema|system)\b|"
                         r"\b(system prompt|your prompt|reveal your|print your|you are now|act as|jailbreak)\b|^\s*(system|assistant)\s*:|"
                         r"\{\s*\"|\"\s*:\s*[\[{\"]|\b(liked|disliked)_(titles|genres|people)\b|"
@@ -59,13 +69,16 @@ _NEG_OVERRIDE = re.compile(
     r"\b(don'?t mind|do not mind|wouldn'?t mind|not bad|never get tired|can'?t get enough|no problem with|"
     r"not only|nothing beats|nothing better than|not opposed|never say no|wouldn'?t say no|no matter|can'?t go wrong|"
     r"keep (?:them|it|the|those) coming|never gets? old|(?:never|wouldn'?t|won'?t) turn (?:it |them )?down|"
-    r"(?:don'?t|do not|doesn'?t|wouldn'?t) hate|(?:has|have|'ve|'s) grown on me)\b", re.I)
-_POS = re.compile(r"\b((?<!feel )(?<!feels )(?<!felt )(?<!looks )(?<!sounds )(?<!seems )like[sd]?|love[sd]?|enjoy(ed|s)?|into|fan of|"
-                  r"want|wanna|looking for|mood for|prefer|"
+    r"(?:don'?t|do not|doesn'?t|wouldn'?t) hate|(?:has|have|'ve|'s) grown on me|"
+    r"(?:no way|not like|not that|it'?s not like) (?:i|we)(?:'m| am| are|'re)? (?:not|can'?t|cannot|don'?t|won'?t|wouldn'?t))\b", re.I)
+_POS = re.compile(r"\b((?<!feel )(?<!feels )(?<!felt )(?<!looks )(?<!sounds )(?<!seems )like[sd]?(?! (?:an? |\d)(?:hour|minute|min|half|few|couple|\d))"
+                  r"(?<!\w (?<!\bi )(?<!\bwe )(?<!would )(?<!i'd )(?<!really )(?<!totally )like(?= (?:that|this|those|these)\b))|"
+                  r"love[sd]?|enjoy(ed|s)?|into|fan of|"
+                  r"(?<!makes me )(?<!make me )(?<!made me )(?:want|wanna)|looking for|mood for|prefer|bonus(?: points)? if|extra points if|even better if|"
                   r"(?:is|was|were|are) (?:so |really |pretty |just |absolutely )?(?:brilliant|amazing|awesome|great|fantastic|"
                   r"incredible|excellent|perfect|a masterpiece|a classic|hilarious)|"
-                  r"favou?rite|adore[sd]?|please|recommend|suggest|how about|what about|show me|give me|"
-                  r"interested in|fond of|big on|craving|(?:(?<=\bi )|(?<=\bwe )|(?<=\bi'd )|(?<=kinda )|(?<=really ))feel like|yes|gimme|hit me with|pls|plz)\b", re.I)
+                  r"favou?rite|adore[sd]?|please(?! (?:just )?(?:skip|no|don'?t|avoid|spare|not|leave|keep|stop|stay))|recommend|suggest|how about|what about|show me|give me|"
+                  r"interested in|fond of|big on|craving|(?:a )?sucker for|(?:my )?happy place|(?:(?<=\bi )|(?<=\bwe )|(?<=\bi'd )|(?<=kinda )|(?<=really ))feel like|yes|gimme|hit me with|pls|plz)\b", re.I)
 _CLAUSE_SPLIT = re.compile(r"(?:(?:[!?;\n]|(?<!\bmr)(?<!\bmrs)(?<!\bms)(?<!\bdr)(?<!\bst)(?<!\bjr)(?<!\bvs)\.(?!\d))+|(?<!anything )(?<!everything )(?<!all )\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhereas\b|\byet\b)", re.I)
 
 _MOODS: dict[str, str] = {
@@ -128,18 +141,19 @@ _ORDINALS = {"first": 1, "1st": 1, "one": 1, "top": 1, "second": 2, "2nd": 2, "t
              "final": -1, "bottom": -1}
 _RESET_ALL = re.compile(r"\b(start over|start again|start from scratch|from scratch|start from zero|from zero|start anew|reset|clear (everything|all|it all)|"
                         r"forget (everything|all|it all|all (of )?that|what i said(?! about))|ignore (everything|all of that|all that|what i said)(?! about)|new search|wipe|clean slate|start fresh|"
-                        r"fresh start|clear (my|the) (preferences|likes|interests|profile|history)|from the top|pretend i never said|"
-                        r"(?:let'?s )?begin again)\b", re.I)
-_FORGET = re.compile(r"\b(?:forget(?: about)?|never ?mind(?: about)?|don'?t worry about(?: the)?|leave out(?: the)?|undo(?: the)?|nvm(?: the)?|scrap(?: the)?|ditch(?: the)?|"
+                        r"fresh start|clear (my|the) (preferences|likes|interests|profile|history)|from the top|pretend i never said(?=\s*(?:$|[.!?,]|anything|any of (?:that|this|it)|that\b))|"
+                        r"(?:let'?s )?begin again|start (?:(?:this|the|it|whole|thing|all|everything) ){1,3}over|"
+                        r"everything i (?:said|told you) (?:before |earlier |so far )?(?:doesn'?t|doesnt|does not) (?:matter|count))\b", re.I)
+_FORGET = re.compile(r"(?<!you )(?<!\bu )\b(?:forget(?! to\b)(?: about)?|never ?mind(?: about)?|don'?t worry about(?: the)?|leave out(?: the)?|undo(?: the)?|nvm(?: the)?|scrap(?: the)?|ditch(?: the)?|"
                      r"get rid of(?: the)?|scratch(?: the)?|drop(?: the)?|remove(?: the)?|cancel(?: the| my)?|disregard(?: the| my)?|lose the|strike|"
-                     r"no longer (?:want|into|interested in)|not into .{0,20} anymore|take back|ignore(?: the)?)\s+(?P<what>[^.,;!?]+)", re.I)
+                     r"no longer (?:want|into|interested in)|pretend i never (?:said|mentioned|brought up|asked for)|not into .{0,20} anymore|take back|ignore(?: the)?)\s+(?P<what>[^.,;!?]+)", re.I)
 _FORGET_AFTER = re.compile(r"\b(?:take|cross|strike)\s+(?P<what>[^.,;!?]{2,40}?)\s+(?:off|out of it|out)\b|"
                            r"(?P<who>[a-z][\w ]{1,30}?)(?:'s| is| are) out\b|"
                            r"\bthe (?P<idea>[a-z][\w ]{1,30}?) (?:thing|idea|bit|part) was a (?:bad|dumb|terrible) idea", re.I)
 """Forgetting said after the thing: "take horror off the list", "keanu's out"."""
 _REPLACE = re.compile(r"(?:^\s*|[.!?,;:]\s*|\b(?:ok|okay|oh|hmm|um|no|wait|so|and|but)\s+)actually\b|\b("
                       r"instead|changed my mind|change of plans?|(?:completely |totally )?(?:different|new) direction|switch(?:ing)? to|switch it up|mix it up|"
-                      r"for a change|now i want|change(?:d|s)? (?:of )?(?:tack|course|heart)|new plan|actually (?:want|wanna|feel like)\b[^.]*\bnow|"
+                      r"for a change|now i want|(?:completely |totally |a )?(?:different|new) idea|change(?:d|s)? (?:of )?(?:tack|course|heart)|new plan|actually (?:want|wanna|feel like)\b[^.]*\bnow|"
                       r"i'?d rather|let'?s do|let'?s go with|on second thought|how about .{1,40} instead)\b", re.I)
 _NOTHING_BEFORE = re.compile(r"\b(?:nothing|no movies?|no films?|none|not)(?: (?:made|released|filmed|shot|from|that came out|"
                              r"that was made))? (?:older than|before|earlier than|prior to) (?P<year>\d{4})\b")
@@ -151,9 +165,13 @@ _FEEDBACK_NEG = re.compile(r"\b(not that|not this|not the|no thanks|nah|nope|(?:
                            r"pass on|skip|not for me|not interested|no to|don'?t want|meh|not feeling|looks bad|"
                            r"not really|doesn'?t appeal|(?:don'?t|doesn'?t|didn'?t) grab me|neither\b.{0,30}\bappeals?|not a fan|(?:is|are)n'?t (?:really )?(?:(?:my |our |the )?(?:\w+'?s?'? )?thing|for (?:me|us))|"
                            r"not (?:really )?my (?:thing|style|type|kind)|(?:is|are)n'?t (?:really )?my cup of tea|no way|pass|"
-                           r"looks? (?:kinda |kind of |pretty |a bit )?(?:boring|dumb|bad|lame|meh))\b", re.I)
+                           r"looks? (?:kinda |kind of |pretty |a bit )?(?:boring|dumb|bad|lame|meh)|"
+                           r"(?:doesn'?t|don'?t|didn'?t) do (?:anything|much|a thing) for me)\b", re.I)
 _FEEDBACK_POS = re.compile(r"\b(looks? (?:really |so |very |pretty |super |kinda )?(good|great|interesting|fun|cool|nice|awesome|amazing|sick|dope|"
-                           r"fire|promising|like fun|like a good one|delightful|lovely|cute|perfect)|yes please|works for me|sign me up|count me in|"
+                           r"fire|promising|like fun|like a good one|delightful|lovely|cute|perfect|adorable|charming|hilarious|exciting|"
+                           r"sweet|neat|solid|decent|epic|intense|wild|right up my (?:street|alley)|up my (?:street|alley))|"
+                           r"(?:right )?up my (?:street|alley)|(?:could|can) get behind|"
+                           r"yes please|works for me|sign me up|count me in|"
                            r"sounds? (?:really |so |very |pretty |super )?(good|great|"
                            r"interesting|fun|cool|nice|awesome|amazing|perfect|delightful|lovely|promising|intriguing)|perfect|i'?ll (watch|try|check)|"
                            r"love (that|it|the)|like (that|it|the)|great (pick|choice|one)|yes+|yeah|yep|nice one|"
@@ -212,9 +230,9 @@ def _negative_before(clause: str, pos: int) -> bool:
 
 
 _PIECE_SPLIT = re.compile(r",|\((?!\d{4}\))")
-_PIECE_YES = re.compile(r"^[\w' ()-]*?\b(only|yes|instead|especially|(?:is|are|'s|'re) (?:\w+ )?(?:fine|ok|okay|good|great|cool|awesome|amazing|peak|"
-                        r"the best)|works|for sure)\s*$", re.I)
-_PIECE_NO = re.compile(r"^[\w' ()-]*?\b(no|nope|no thanks|never|pass|no way|not so much)\s*$", re.I)
+_PIECE_YES = re.compile(r"^[\w' ()-]*?(?:\b100 ?%|\b(only|yes|instead|especially|(?:is|are|'s|'re) (?:\w+ )?(?:fine|ok|okay|good|great|cool|awesome|amazing|peak|"
+                        r"the best)|works|for sure))\s*$", re.I)
+_PIECE_NO = re.compile(r"^[\w' ()-]*?(?:\b0 ?%|\b(no|nope|no thanks|never|pass|no way|not so much))\s*$", re.I)
 
 
 def negative_at(clause: str, pos: int, *, has_positive: bool | None = None) -> bool:
@@ -235,6 +253,26 @@ def negative_at(clause: str, pos: int, *, has_positive: bool | None = None) -> b
     if has_positive is None:
         has_positive = bool(_POS.search(clause))
     return not has_positive and bool(_POSTFIX_NEG.search(clause[pos:]))
+
+
+_NEUTRAL = re.compile(r"\b(?:(?:don'?t|do not|doesn'?t|never) (?:really |actually )?(?:hate|dislike)|not that (?:i|we) (?:hate|dislike)|(?P<against>not (?:against|opposed to)))"
+                      r"\s+(?:(?:a |an |the |some |good |great |\w+ )?){0,2}$", re.I)
+"""A concession, not a taste: "i don't dislike sci fi, but ..." and "not against subtitles or anything" name no slot."""
+_OVER = re.compile(r"\b(?:take|takes|pick|picks|choose|chooses|prefer|prefers|go with)\b.+\bover\s+(?:the\s+)?$", re.I)
+_PRONOUN = re.compile(r"\b(them|it|those|these|they|that stuff)\b", re.I)
+_PAST_TASTE = re.compile(r"\bused to (?:be )?(?:really |totally |super |so )?(?:into|love|like|enjoy|watch)", re.I)
+_GOOD_WAY = re.compile(r"\s*(?:but |and )?(?:only |just )?in (?:a|the) (?:good|best) (?:way|possible way)\b", re.I)
+_SARCASM = re.compile(r"(?:^|\s)/s\s*$|\(sarcasm\)|\bsarcasm\b", re.I)
+
+
+def _neutral_at(clause: str, pos: int) -> bool:
+    """Whether the span at `pos` is only conceded ("i don't hate musicals") or the loser of a choice
+    ("i'd take carpenter over craven"): no slot either way."""
+    head = clause[:pos]
+    neutral = _NEUTRAL.search(head)
+    if neutral and neutral.group("against"):  # "not opposed to a romance" accepts it; "... or anything, i just" concedes
+        neutral = re.match(r"\s*\w+(?:\s+\w+){0,2}\s+or anything\b", clause[pos:], re.I)
+    return bool(neutral or _OVER.search(head))
 
 
 def has_cue(clause: str) -> bool:
@@ -281,7 +319,22 @@ class RuleExtractor:
                 if pref.kind == "item" and pref.value in feedback_ids:
                     continue
                 read.append((pref, pos, negative_at(clause, pos, has_positive=has_positive), clause, subgenre_at))
-        uncued = sorted({clause for _, _, negative, clause, _ in read if not negative and not has_cue(clause)})
+        read = [r for r in read if not _neutral_at(r[3], r[1])]
+        clauses = [c for _, c in split_clauses(text, keep=titles)]
+        spoken = {clause for _, _, _, clause, _ in read}
+        for before, clause in zip(clauses, clauses[1:]):
+            # "my brother keeps sending me war movies, but i just can't get into them": a verdict on a pronoun
+            # in a clause of its own judges the spans of the clause before
+            if clause not in spoken and before in spoken and _PRONOUN.search(clause) \
+                    and (_POSTFIX_NEG.search(clause) or _NEG.search(clause) and not _POS.search(clause)) \
+                    and not _NEG_OVERRIDE.search(clause) \
+                    and (not _POS.search(before) or _PAST_TASTE.search(before)):
+                read = [(pref, pos, negative or c == before, c, at) for pref, pos, negative, c, at in read]
+        if _SARCASM.search(text):  # "oh great, more superhero movies, just what i wanted /s"
+            read = [(pref, pos, True, c, at) for pref, pos, _, c, at in read]
+        praised = {before for before, clause in zip(clauses, clauses[1:]) if _GOOD_WAY.match(clause)}  # "messed me up... in a good way"
+        uncued = sorted({clause for _, _, negative, clause, _ in read
+                         if not negative and not has_cue(clause) and clause not in praised and not _REPLACE.search(clause)})
         if self.verdict is not None and uncued:  # "zero interest in documentaries": no cue word, a learned verdict
             disliked = {clause for clause, no in zip(uncued, self.verdict.dislikes(uncued)) if no}
             read = [(pref, pos, negative or clause in disliked, clause, at) for pref, pos, negative, clause, at in read]
@@ -295,7 +348,7 @@ class RuleExtractor:
                 delta.mentioned_items.append(pref.value)
         liked_genres = {p.value for p in delta.likes if p.kind == "genre"}
         for pref, phrase in subgenre_dislikes:  # "something scary but not a slasher": horror yes, slashers no
-            if pref.value in liked_genres and pref in delta.dislikes:
+            if (pref.value in liked_genres or phrase in _NARROW_KINDS) and pref in delta.dislikes:
                 delta.dislikes.remove(pref)
                 delta.dislikes.append(Preference(kind="keyword", value=phrase, label=phrase, turn=turn, weight=0.8,
                                                  positive=False))
@@ -435,11 +488,12 @@ class RuleExtractor:
         if recent and not re.search(r"\b(not|no|nothing|never|without|avoid)\s+(his |her |their |the |any |too |so |that )?"
                                     + re.escape(recent.group(0)), low):
             delta.year_min = RECENT_YEAR_MIN
-        if re.search(r"\b(black and white|black & white|b&w|b/w|silent films?|silent movies?)\b", low):
+        if re.search(r"\b(black[- ]and[- ]white|black & white|b&w|b/w|silent films?|silent movies?)\b", low):
             delta.year_max = BLACK_AND_WHITE_YEAR_MAX
-        elif delta.year_max is None and re.search(r"\b(old|older|oldies|vintage|golden age|old school|old-school|classic old)\b", low) and not re.search(
-                r"\b((years?|yrs?|yo) old|not (too )?old|old enough|too old|older than \d{4}|getting old|gets? old)\b", low):
-            delta.year_max = OLD_YEAR_MAX
+        elif delta.year_max is None and (old := re.search(r"\b(old|older|oldies|vintage|golden age|old school|old-school|classic old)\b", low)) \
+                and not re.search(r"\b((years?|yrs?|yo) old|not (too )?old|old enough|too old|older than \d{4}|getting old|gets? old)\b", low) \
+                and not _NEG.search(re.split(r"[,.;!?]", low[max(0, old.start() - 20):old.start()])[-1]):
+            delta.year_max = OLD_YEAR_MAX  # not in "nor did old war movies": old ones disliked, no era asked for
 
     # ---- forget / reset --------------------------------------------------------------------
     def _forget(self, text: str) -> tuple[list[tuple[str, str]], list[_Span]]:
@@ -483,8 +537,10 @@ class RuleExtractor:
         """Whether the message names a person, a title or a genre of its own."""
         return bool(self.vocab.people_in(text) or self.vocab.genres_in(text) or self.vocab.titles_in(text))
 
-    def _feedback(self, text: str, shown: list[str], exclude: frozenset[str] = frozenset()) -> list[Feedback]:
-        """Feedback on shown picks; `exclude` holds the picks other clauses named ("the other two")."""
+    def _feedback(self, text: str, shown: list[str], exclude: frozenset[str] = frozenset(),
+                  pronoun_pick: str | None = None) -> list[Feedback]:
+        """Feedback on shown picks; `exclude` holds the picks other clauses named ("the other two");
+        `pronoun_pick` is the pick a bare "it" stands for (the first one shown unless a clause before named one)."""
         if not shown:
             return []
         low = text.lower()
@@ -514,7 +570,7 @@ class RuleExtractor:
                 targets.append(item_id)
         if re.search(r"\bthe other (two|three|ones?|2|3)\b|\bthe rest\b", low):
             targets.extend(s for s in shown if s not in targets and s not in exclude)
-        all_of_them = re.search(r"\b(all of (them|those|these)|seen them all|all (three|five|of them)|both|"
+        all_of_them = re.search(r"\b(all of (them|those|these|em|'em)|seen them all|all (three|five|of them)|both|"
                                 r"(every|each) (single )?(one )?of (them|those|these))\b", low)
         if all_of_them and not (all_of_them.group(0) == "both" and len(set(targets)) == 2):
             targets = list(shown)
@@ -522,7 +578,7 @@ class RuleExtractor:
         # "seen it", "not that one" point at the first pick; in "kubrick's films, more like that" "that" is Kubrick
         like_that = re.search(r"\b(like|similar to|in the vein of) (that|this|it|those|these)\b", low)
         if not targets and refers and len(low.split()) <= 10 and not (like_that and self._names_a_taste(text)):
-            targets = [shown[0]]
+            targets = [pronoun_pick or shown[0]]
         if not targets:
             return []
         clauses = [c for _, c in split_clauses(text)] if len(set(targets)) > 1 else [text]
@@ -535,9 +591,22 @@ class RuleExtractor:
         out: dict[str, str] = {}
         if len(clauses) > 1:
             others = [c for c in clauses if re.search(r"\bthe other\b|\bthe rest\b", c, re.I)]
+            last: str | None = None
             for clause in [c for c in clauses if c not in others] + others:
-                for fb in self._feedback(clause, shown, exclude=frozenset(out)):
-                    out.setdefault(fb.item_id, fb.kind)
+                pieces = [p for p in clause.split(",") if p.strip()]
+                # "clueless is a classic but i've seen it to death, the first two look fun": each comma piece
+                # its own verdict, and "it" is the pick named just before
+                read = []
+                for piece in pieces if len(pieces) > 1 else [clause]:
+                    got = self._feedback(piece, shown, exclude=frozenset(out), pronoun_pick=last)
+                    read.append(got)
+                    last = got[-1].item_id if got else last
+                if len(pieces) > 1 and not all(read):
+                    read = [self._feedback(clause, shown, exclude=frozenset(out), pronoun_pick=last)]
+                for fb in (fb for got in read for fb in got):
+                    if fb.item_id not in out or fb.kind == "seen":  # "a classic, but i've seen it": seen wins
+                        out[fb.item_id] = fb.kind
+                    last = fb.item_id
             return [Feedback(item_id=t, kind=k) for t, k in out.items()]
         for clause in clauses:
             kind = _feedback_kind(clause.lower())
@@ -555,6 +624,8 @@ _SUBGENRES = {"slasher", "slashers", "gangster", "gangsters", "mob", "mafia", "d
               "cowboy", "cowboys", "anime", "chick flick", "chick flicks", "whodunit", "whodunnit",
               "psychological thriller", "true story", "true stories", "cartoon", "cartoons"}
 """Genre words that name a kind within a genre: disliked while the genre is liked, they become keywords."""
+_NARROW_KINDS = {"slasher"}
+"""Sub-genres too narrow to stand for their genre: "outgrown slasher movies" rules out slashers, not all horror."""
 
 _TOPIC_STOP = {"and", "or", "but", "from", "with", "in", "on", "that", "which", "who", "please", "maybe", "like",
                "movie", "movies", "film", "films", "for", "to", "of", "is", "are", "was", "it", "this", "something",

@@ -5,7 +5,9 @@ dislike in more ways than any list holds, and a clause with no cue word used to 
 For exactly those clauses a logistic-regression probe on the sentence embedding of the clause
 decides: dislike when its probability passes `threshold`. Clauses with a cue keep the rules'
 reading (on the sets measured before their rules saw them, letting the probe overrule a cue lost
-more than it won).
+more than it won). Measured honestly (each held-out set against the rules of the day it arrived,
+with a probe trained without it): held-out 4-6, 5 of 208 span verdicts fixed and none broken;
+held-out 7, rules F1 .718 -> .727. A small gain that never hurt, not a replacement for the rules.
 
 The probe is trained by `scripts/train_verdict.py` on the spans of the labelled extraction sets and
 shipped as `data/verdict_model.json`, with the embedding model it was trained on; it is used only
