@@ -258,3 +258,45 @@ def test_feedback_said_in_pieces(rules):
     assert rules.extract("seen all of em", shown=shown).slots() == {f"feedback:{i}:seen" for i in shown}
     assert rules.extract("number two doesn't do anything for me", shown=shown).slots() == {"feedback:157190:disliked"}
     assert rules.extract("the last one looks right up my alley", shown=shown).slots() == {"feedback:155969:liked"}
+
+
+@pytest.mark.parametrize("message, expected", [
+    # verdicts said after the thing
+    ("thrillers and i don't get along", {"dislike:genre:thriller"}),
+    ("musicals just aren't doing it for me lately", {"dislike:genre:musical"}),
+    ("war movies always fall flat for me", {"dislike:genre:war"}),
+    ("spy movies have worn out their welcome", {"dislike:keyword:spy"}),
+    ("gangster flicks aren't my scene", {"dislike:genre:crime"}),
+    ("westerns give me a headache", {"dislike:genre:western"}),
+    ("if there's a shark in it i'm out", {"dislike:keyword:shark"}),
+    ("ugh musicals", {"dislike:genre:musical"}),
+    ("fantasy? eh. never understood the appeal", {"dislike:genre:fantasy"}),
+    # "i'd rather not" refuses, it does not switch
+    ("animated stuff? i'd rather not", {"dislike:genre:animation"}),
+    # the idiom for liking every one of a kind
+    ("never met a western i didn't like", {"like:genre:western"}),
+    # someone else's dislike is theirs; "i love it" after it is the user's
+    ("my husband can't stand musicals but i love them", {"like:genre:musical"}),
+    ("my sister hates westerns, so something else", set()),
+    # the sarcasm marker covers what comes before it
+    ("oh wow another superhero movie 🙄 got anything scary?", {"dislike:keyword:superhero", "like:genre:horror"}),
+    # resets and take-backs
+    ("back to square one please", {"forget:all:all"}),
+    ("the vampire idea was dumb, drop it", {"forget:keyword:vampire"}),
+    # plurals of themes
+    ("any documentaries about volcanoes?", {"like:genre:documentary", "like:keyword:volcano"}),
+    ("sick of sequels and reboots", {"dislike:keyword:sequel", "dislike:keyword:reboot"}),
+])
+def test_verdicts_and_resets_from_held_out_8(rules, message, expected):
+    assert rules.extract(message).slots() == expected
+
+
+def test_feedback_from_held_out_8(rules):
+    shown = ["197213", "157190", "155969"]  # Interstellar, Arrival, The Martian
+    assert rules.extract("the first two are a hard no, the martian i could do", shown=shown).slots() == {
+        "feedback:197213:disliked", "feedback:157190:disliked", "feedback:155969:liked"}
+    assert rules.extract("ooh the middle one, been dying to see that", shown=shown).slots() == {"feedback:157190:liked"}
+    assert rules.extract("we've seen all three of those a hundred times", shown=shown).slots() == {
+        f"feedback:{i}:seen" for i in shown}
+    up = ["80067", "133249", "122604"]  # Toy Story, Up, Coco
+    assert rules.extract("up makes me cry too much so that's a no", shown=up).slots() == {"feedback:133249:disliked"}

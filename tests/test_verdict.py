@@ -61,7 +61,8 @@ def test_the_shipped_probe_is_used_only_with_its_own_embedder():
 def test_cue_words_either_way_count_as_cues():
     assert has_cue("i love westerns") and has_cue("no westerns") and has_cue("westerns bore me")
     assert has_cue("sci-fi yes, fantasy no")
-    assert not has_cue("ugh musicals") and not has_cue("war movies depress me")
+    assert has_cue("ugh musicals")  # a cue word since held-out 8
+    assert not has_cue("musicals make my eyes glaze over") and not has_cue("war movies depress me")
 
 
 def test_the_rules_ask_the_probe_only_about_uncued_clauses():
@@ -73,14 +74,14 @@ def test_the_rules_ask_the_probe_only_about_uncued_clauses():
             return [True] * len(clauses)
 
     rules = RuleExtractor(Vocabulary(load_bundled_catalog()), verdict=_Probe())
-    delta = rules.extract("I love westerns. ugh, documentaries")
-    assert [c.strip() for c in asked] == ["ugh, documentaries"]
+    delta = rules.extract("I love westerns. documentaries make my eyes glaze over")
+    assert [c.strip() for c in asked] == ["documentaries make my eyes glaze over"]
     assert delta.slots() == {"like:genre:western", "dislike:genre:documentary"}
 
 
 @pytest.mark.real_embedder
 @pytest.mark.parametrize("message, expected", [
-    ("ugh musicals", {"dislike:genre:musical"}),
+    ("musicals make my eyes glaze over", {"dislike:genre:musical"}),
     ("war movies depress me", {"dislike:genre:war"}),
     # plain requests stay likes
     ("could really go for something animated tonight tbh", {"like:genre:animation"}),

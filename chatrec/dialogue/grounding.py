@@ -27,9 +27,10 @@ GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "sci fi": ("sci-fi",), "scifi": ("sci-fi",), "science fiction": ("sci-fi",), "sf": ("sci-fi",),
     "syfy": ("sci-fi",), "sci fis": ("sci-fi",),
     "horror": ("horror",), "scary": ("horror",), "horrors": ("horror",), "slasher": ("horror",),
-    "slashers": ("horror",), "creepy": ("horror",), "frightening": ("horror",),
+    "slashers": ("horror",), "creepy": ("horror",), "frightening": ("horror",), "spooky": ("horror",),
     "comedy": ("comedy",), "comedies": ("comedy",), "funny": ("comedy",), "comedic": ("comedy",),
     "hilarious": ("comedy",), "humor": ("comedy",), "humour": ("comedy",), "laugh": ("comedy",),
+    "cracking up": ("comedy",), "crack me up": ("comedy",), "make me laugh": ("comedy",),
     "romcom": ("romance", "comedy"), "rom com": ("romance", "comedy"), "rom coms": ("romance", "comedy"),
     "romcoms": ("romance", "comedy"), "romantic comedy": ("romance", "comedy"),
     "romantic comedies": ("romance", "comedy"),
@@ -96,7 +97,7 @@ _TITLE_CUES = {"like", "liked", "love", "loved", "seen", "saw", "watched", "watc
                "hated", "hate", "dislike", "disliked", "favorite", "favourite", "fave", "recommend",
                "recommended", "adore", "adored", "including", "especially", "hyped", "hype", "rewatch", "stand"}
 _TITLE_CUE_PAIRS = {"put on", "threw on", "throw on", "checked out", "check out", "sat through", "got through",
-                    "walked out of", "fell asleep during"}
+                    "walked out of", "fell asleep during", "get through"}
 
 
 _YEAR_WORDS = {"a", "an", "the", "to", "in", "from", "since", "before", "after", "of", "and", "or", "by", "until",
@@ -426,7 +427,8 @@ class Vocabulary:
                 name = self.people.get(key)
                 capital = tokens[i][0][:1].isupper()
                 if name is None and size >= 2 and len(key) >= 9 and (capital or key.split()[0] in self._person_first_words
-                                                                     or key.split()[-1] in self.surnames):
+                                                                     or key.split()[-1] in self.surnames
+                                                                     or _names_a_person(text, tokens[i][1], tokens[i][1])):
                     cutoff = 90 if capital else 93  # "leonardo dicapro": a known first name, then a typo
                     hit = process.extractOne(key, self._people_keys, scorer=fuzz.ratio, score_cutoff=cutoff)
                     name = self.people[hit[0]] if hit else None
@@ -496,7 +498,8 @@ _JUDGED_AFTER = re.compile(
 """A verdict right after a phrase: "hereditary was kind of a slog" judges a film."""
 _PERSON_BEFORE = re.compile(r"\b(by|with|w/?|starring|featuring|from|love|loved|like|liked|hate|hated|fan of|into|"
                             r"anything|something|some|more|directed by|films? by|movies? by)\s+$", re.I)
-_PERSON_AFTER = re.compile(r"^(['’]s\b|\s+(movies?|films?|flicks?|stuff|filmography|work|ones?|is|was|fan)\b)", re.I)
+_PERSON_AFTER = re.compile(r"^(['’]s\b|\s+(movies?|films?|flicks?|stuff|filmography|work|ones?|is|was|fan)\b|"
+                           r"\s+(?:horror|action|sci[- ]?fi|comedy|comedies|thriller|western|war|crime|drama)\s+(?:movies?|films?|flicks?)\b)", re.I)
 
 
 @lru_cache(maxsize=1)

@@ -32,7 +32,7 @@ _NEG = re.compile(
     r"can'?t sit through|cannot sit through|couldn'?t sit through|the last thing i want|minus|aside from|apart from|"
     r"as long as (?:it'?s|its) not|enough with|no more|ditch|scrap|(?:zero|no|little) interest in|sick to death of|"
     r"can'?t be bothered with|zero|steer clear of|keep clear of|couldn'?t stand|couldnt stand|cant stand|"
-    r"(?:i'?ve|have|i) outgrown|grown out of|not a huge fan of)\b", re.I)
+    r"(?:i'?ve|have|i) outgrown|grown out of|not a huge fan of|ugh|had it up to here with|couldn'?t get through|couldnt get through)\b", re.I)
 _POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not for me|(?:is|are)n'?t (?:really )?my thing|"
                           r"not (?:really )?my (?:thing|style|jam|vibe|cup of tea)|scares? me|suck|sucks|sucked|"
                           r"are the worst|is the worst|was the worst|overrated|(?:is|are) getting old|(?<!never )gets? old|hard pass|(?:is|are) a pass|"
@@ -58,7 +58,13 @@ _POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not
                           r"(?:can'?t|cannot|couldn'?t|just can'?t) (?:really )?get into (?:them|it|those|that|these)|"
                           r"tapped out|gave up (?:on it|after|halfway)|bailed (?:on it|after|halfway)|"
                           r"(?:way|far|much|just|a bit|kinda|a little) too \w+ for (?:me|us)|(?:i'?ve|have) outgrown (?:them|it|those|that)|"
-                          r"over(?:hyped|rated)|(?:was|is) (?:so |kinda |kind of |pretty |really )?mid)\b", re.I)
+                          r"over(?:hyped|rated)|(?:was|is) (?:so |kinda |kind of |pretty |really )?mid|i'?d rather not|id rather not|"
+                          r"(?:do not|don'?t|never) get along|(?:isn'?t|aren'?t|isnt|arent) (?:really )?doing it for me|"
+                          r"falls? flat|(?:have |has )?worn out (?:their|its) welcome|wore out (?:their|its) welcome|"
+                          r"(?:is|are)n'?t (?:really )?my (?:scene|speed|bag)|arent (?:really )?my (?:scene|speed|bag|thing|jam)|"
+                          r"never (?:really )?(?:understood|got|saw|get) the (?:appeal|hype|point|fuss)|annoys? me|"
+                          r"(?:was|is|were) (?:so |really |pretty |just )?(?:painful|unwatchable|a waste of time|a snooze)|never again|"
+                          r"(?:i'?m|im) out(?! of)|waiting for it to get good|(?:i'?ve|have) had it with)\b", re.I)
 _INJECTION = re.compile(r"\b(ignore|disregard|forget|override)\b.{0,60}\b(instructions?|prompts?|rules|schema|system)\b|"
                         r"\b(system prompt|your prompt|reveal your|print your|you are now|act as|jailbreak)\b|^\s*(system|assistant)\s*:|"
                         r"\{\s*\"|\"\s*:\s*[\[{\"]|\b(liked|disliked)_(titles|genres|people)\b|"
@@ -66,7 +72,7 @@ _INJECTION = re.compile(r"\b(ignore|disregard|forget|override)\b.{0,60}\b(instru
                         r"\b(like|dislike|forget):(genre|item|person|keyword|all)\b|\byou are (?:now )?dan\b|\b(?:no|zero|without) (?:restrictions|filters|limits)\b|"
                         r"\bwipe (?:every|all) (?:the )?stored\b", re.I)
 _NEG_OVERRIDE = re.compile(
-    r"\b(don'?t mind|do not mind|wouldn'?t mind|not bad|never get tired|can'?t get enough|no problem with|"
+    r"\b(never met an?|don'?t mind|do not mind|wouldn'?t mind|not bad|never get tired|can'?t get enough|no problem with|"
     r"not only|nothing beats|nothing better than|not opposed|never say no|wouldn'?t say no|no matter|can'?t go wrong|"
     r"keep (?:them|it|the|those) coming|never gets? old|(?:never|wouldn'?t|won'?t) turn (?:it |them )?down|"
     r"(?:don'?t|do not|doesn'?t|wouldn'?t) hate|(?:has|have|'ve|'s) grown on me|"
@@ -77,8 +83,9 @@ _POS = re.compile(r"\b((?<!feel )(?<!feels )(?<!felt )(?<!looks )(?<!sounds )(?<
                   r"(?<!makes me )(?<!make me )(?<!made me )(?:want|wanna)|looking for|mood for|prefer|bonus(?: points)? if|extra points if|even better if|"
                   r"(?:is|was|were|are) (?:so |really |pretty |just |absolutely )?(?:brilliant|amazing|awesome|great|fantastic|"
                   r"incredible|excellent|perfect|a masterpiece|a classic|hilarious)|"
-                  r"favou?rite|adore[sd]?|please(?! (?:just )?(?:skip|no|don'?t|avoid|spare|not|leave|keep|stop|stay))|recommend|suggest|how about|what about|show me|give me|"
-                  r"interested in|fond of|big on|craving|(?:a )?sucker for|(?:my )?happy place|(?:(?<=\bi )|(?<=\bwe )|(?<=\bi'd )|(?<=kinda )|(?<=really ))feel like|yes|gimme|hit me with|pls|plz)\b", re.I)
+                  r"favou?rite|adore[sd]?|please(?! (?:just )?(?:skip|no|don'?t|avoid|spare|not|leave|keep|stop|stay))|recommend|suggest|how about|what about|show me|give me(?! (?:a )?(?:headaches?|nightmares|the creeps|the ick|anxiety))|"
+                  r"interested in|fond of|big on|craving|(?:a )?sucker for|(?:my )?happy place|(?:(?<=\bi )|(?<=\bwe )|(?<=\bi'd )|(?<=kinda )|(?<=really ))feel like|yes|gimme|hit me with|pls|plz|"
+                  r"(?:would be|is|'d be) a (?:plus|bonus))\b", re.I)
 _CLAUSE_SPLIT = re.compile(r"(?:(?:[!?;\n]|(?<!\bmr)(?<!\bmrs)(?<!\bms)(?<!\bdr)(?<!\bst)(?<!\bjr)(?<!\bvs)\.(?!\d))+|(?<!anything )(?<!everything )(?<!all )\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhereas\b|\byet\b)", re.I)
 
 _MOODS: dict[str, str] = {
@@ -130,6 +137,7 @@ _MOODS: dict[str, str] = {
     "sad ending": "sad ending", "sad endings": "sad ending", "happy ending": "happy ending", "happy endings": "happy ending",
     "swearing": "swearing", "cursing": "swearing", "profanity": "swearing", "bad language": "swearing",
     "nudity": "nudity", "sex scenes": "sex", "sequel": "sequel", "sequels": "sequel", "remake": "remake", "remakes": "remake",
+    "reboot": "reboot", "reboots": "reboot", "volcano": "volcano", "volcanoes": "volcano",
     "subtitles": "subtitles", "subtitled": "subtitles",
 }
 KEYWORD_PHRASES.update(normalize(p) for p in _MOODS)
@@ -142,23 +150,24 @@ _ORDINALS = {"first": 1, "1st": 1, "one": 1, "top": 1, "second": 2, "2nd": 2, "t
 _RESET_ALL = re.compile(r"\b(start over|start again|start from scratch|from scratch|start from zero|from zero|start anew|reset|clear (everything|all|it all)|"
                         r"forget (everything|all|it all|all (of )?that|what i said(?! about))|ignore (everything|all of that|all that|what i said)(?! about)|new search|wipe|clean slate|start fresh|"
                         r"fresh start|clear (my|the) (preferences|likes|interests|profile|history)|from the top|pretend i never said(?=\s*(?:$|[.!?,]|anything|any of (?:that|this|it)|that\b))|"
-                        r"(?:let'?s )?begin again|start (?:(?:this|the|it|whole|thing|all|everything) ){1,3}over|"
+                        r"(?:let'?s )?begin again|back to square one|nothing i'?ve said (?:so far |before )?counts|nothing ive said (?:so far |before )?counts|start (?:(?:this|the|it|whole|thing|all|everything) ){1,3}over|"
                         r"everything i (?:said|told you) (?:before |earlier |so far )?(?:doesn'?t|doesnt|does not) (?:matter|count))\b", re.I)
-_FORGET = re.compile(r"(?<!you )(?<!\bu )\b(?:forget(?! to\b)(?: about)?|never ?mind(?: about)?|don'?t worry about(?: the)?|leave out(?: the)?|undo(?: the)?|nvm(?: the)?|scrap(?: the)?|ditch(?: the)?|"
+_FORGET = re.compile(r"(?<!you )(?<!\bu )\b(?!(?:drop|ditch|scrap|forget|remove|lose) (?:it|that|this|them)\b)(?:forget(?! to\b)(?: about)?|never ?mind(?: about)?|don'?t worry about(?: the)?|leave out(?: the)?|undo(?: the)?|nvm(?: the)?|scrap(?: the)?|ditch(?: the)?|"
                      r"get rid of(?: the)?|scratch(?: the)?|drop(?: the)?|remove(?: the)?|cancel(?: the| my)?|disregard(?: the| my)?|lose the|strike|"
                      r"no longer (?:want|into|interested in)|pretend i never (?:said|mentioned|brought up|asked for)|not into .{0,20} anymore|take back|ignore(?: the)?)\s+(?P<what>[^.,;!?]+)", re.I)
 _FORGET_AFTER = re.compile(r"\b(?:take|cross|strike)\s+(?P<what>[^.,;!?]{2,40}?)\s+(?:off|out of it|out)\b|"
                            r"(?P<who>[a-z][\w ]{1,30}?)(?:'s| is| are) out\b|"
-                           r"\bthe (?P<idea>[a-z][\w ]{1,30}?) (?:thing|idea|bit|part) was a (?:bad|dumb|terrible) idea", re.I)
+                           r"\bthe (?P<idea>[a-z][\w ]{1,30}?) (?:thing|idea|bit|part) was (?:a )?(?:bad|dumb|stupid|terrible|silly)(?: idea)?", re.I)
 """Forgetting said after the thing: "take horror off the list", "keanu's out"."""
 _REPLACE = re.compile(r"(?:^\s*|[.!?,;:]\s*|\b(?:ok|okay|oh|hmm|um|no|wait|so|and|but)\s+)actually\b|\b("
                       r"instead|changed my mind|change of plans?|(?:completely |totally )?(?:different|new) direction|switch(?:ing)? to|switch it up|mix it up|"
                       r"for a change|now i want|(?:completely |totally |a )?(?:different|new) idea|change(?:d|s)? (?:of )?(?:tack|course|heart)|new plan|actually (?:want|wanna|feel like)\b[^.]*\bnow|"
-                      r"i'?d rather|let'?s do|let'?s go with|on second thought|how about .{1,40} instead)\b", re.I)
+                      r"let'?s do|what i (?:actually|really) want|let'?s go with|on second thought|how about .{1,40} instead)\b", re.I)
 _NOTHING_BEFORE = re.compile(r"\b(?:nothing|no movies?|no films?|none|not)(?: (?:made|released|filmed|shot|from|that came out|"
                              r"that was made))? (?:older than|before|earlier than|prior to) (?P<year>\d{4})\b")
 """A lower bound said as an exclusion: "nothing made before 2000" -> from 2000."""
-_SEEN = re.compile(r"\b(seen|saw|watched|already watched|have watched|seen it|seen that|seen them|watched it|caught (?:it|that|this|those))\b", re.I)
+_SEEN = re.compile(r"\b(seen|saw|watched|already watched|have watched|seen it|seen that|seen them|watched it|caught (?:it|that|this|those)|"
+                   r"(?:a|like a) (?:hundred|million|thousand|billion) times|know every line)\b", re.I)
 _NOT_SEEN = re.compile(r"\b(haven'?t|have not|never|not|didn'?t|did not|hasn'?t)\s+(yet\s+)?(seen|watched|saw)\b", re.I)
 _FEEDBACK_NEG = re.compile(r"\b(not that|not this|not the|no thanks|nah|nope|(?:'s|is) a no|a no from me|"
                            r"(?:sounds?|looks?) (?:way |a bit |kinda |a little )?too \w+|(?:don'?t|doesn'?t) (?:really )?do it for me|don'?t like|didn'?t like|hated|boring|"
@@ -166,11 +175,12 @@ _FEEDBACK_NEG = re.compile(r"\b(not that|not this|not the|no thanks|nah|nope|(?:
                            r"not really|doesn'?t appeal|(?:don'?t|doesn'?t|didn'?t) grab me|neither\b.{0,30}\bappeals?|not a fan|(?:is|are)n'?t (?:really )?(?:(?:my |our |the )?(?:\w+'?s?'? )?thing|for (?:me|us))|"
                            r"not (?:really )?my (?:thing|style|type|kind)|(?:is|are)n'?t (?:really )?my cup of tea|no way|pass|"
                            r"looks? (?:kinda |kind of |pretty |a bit )?(?:boring|dumb|bad|lame|meh)|"
-                           r"(?:doesn'?t|don'?t|didn'?t) do (?:anything|much|a thing) for me)\b", re.I)
+                           r"(?:doesn'?t|don'?t|didn'?t) do (?:anything|much|a thing) for me|(?:is|are|'s|'re) (?:a )?(?:hard |big |firm )?no\b|thats a no)\b", re.I)
 _FEEDBACK_POS = re.compile(r"\b(looks? (?:really |so |very |pretty |super |kinda )?(good|great|interesting|fun|cool|nice|awesome|amazing|sick|dope|"
                            r"fire|promising|like fun|like a good one|delightful|lovely|cute|perfect|adorable|charming|hilarious|exciting|"
                            r"sweet|neat|solid|decent|epic|intense|wild|right up my (?:street|alley)|up my (?:street|alley))|"
-                           r"(?:right )?up my (?:street|alley)|(?:could|can) get behind|"
+                           r"(?:right )?up my (?:street|alley)|(?:could|can) get behind|i could do|could do (?:that|it|this)|in a good way|"
+                           r"dying to (?:see|watch)|(?:been )?want(?:ing|ed)? to (?:see|watch)|add(?:ing|ed)? (?:it|that|this|them) to my (?:\w+ )?list|"
                            r"yes please|works for me|sign me up|count me in|"
                            r"sounds? (?:really |so |very |pretty |super )?(good|great|"
                            r"interesting|fun|cool|nice|awesome|amazing|perfect|delightful|lovely|promising|intriguing)|perfect|i'?ll (watch|try|check)|"
@@ -262,7 +272,13 @@ _OVER = re.compile(r"\b(?:take|takes|pick|picks|choose|chooses|prefer|prefers|go
 _PRONOUN = re.compile(r"\b(them|it|those|these|they|that stuff)\b", re.I)
 _PAST_TASTE = re.compile(r"\bused to (?:be )?(?:really |totally |super |so )?(?:into|love|like|enjoy|watch)", re.I)
 _GOOD_WAY = re.compile(r"\s*(?:but |and )?(?:only |just )?in (?:a|the) (?:good|best) (?:way|possible way)\b", re.I)
-_SARCASM = re.compile(r"(?:^|\s)/s\s*$|\(sarcasm\)|\bsarcasm\b", re.I)
+_THIRD_PARTY = re.compile(r"(?<!\bme and )(?<!\bi and )\bmy (?:wife|husband|bf|gf|boyfriend|girlfriend|partner|kids?|son|daughter|mom|mum|dad|brother|sister|"
+                          r"friends?|roommate|parents|family)\b (?:\w+ ){0,2}?(?:can'?t stand|cant stand|hates?|doesn'?t like|don'?t like|"
+                          r"doesnt like|won'?t watch|is scared of|gets scared of)\s+(?:\w+\s+){0,2}$", re.I)
+"""Someone else's dislike, said before the span: "my wife can't stand horror" is not the user's slot (what they love
+may still be what the user watches with them: "my mom loves meg ryan, we're watching together")."""
+_OWN_LIKE = re.compile(r"\b(?:i|we)\s+(?:really\s+|actually\s+|still\s+)?(?:love|like|enjoy|adore|dig)\s+(?:it|them|those|that)\b", re.I)
+_SARCASM = re.compile(r"(?:^|\s)/s\s*$|\(sarcasm\)|\bsarcasm\b|🙄", re.I)
 
 
 def _neutral_at(clause: str, pos: int) -> bool:
@@ -322,16 +338,29 @@ class RuleExtractor:
         read = [r for r in read if not _neutral_at(r[3], r[1])]
         clauses = [c for _, c in split_clauses(text, keep=titles)]
         spoken = {clause for _, _, _, clause, _ in read}
-        for before, clause in zip(clauses, clauses[1:]):
+        theirs = {clause for _, pos, _, clause, _ in read if _THIRD_PARTY.search(clause[:pos])}
+        for i, clause in enumerate(clauses):
             # "my brother keeps sending me war movies, but i just can't get into them": a verdict on a pronoun
-            # in a clause of its own judges the spans of the clause before
-            if clause not in spoken and before in spoken and _PRONOUN.search(clause) \
-                    and (_POSTFIX_NEG.search(clause) or _NEG.search(clause) and not _POS.search(clause)) \
-                    and not _NEG_OVERRIDE.search(clause) \
-                    and (not _POS.search(before) or _PAST_TASTE.search(before)):
+            # in a clause of its own judges the spans of the clause before ("westerns? eh. never understood the appeal")
+            if clause in spoken or not i:
+                continue
+            j = i - 1
+            while j > 0 and clauses[j] not in spoken and len(clauses[j].split()) <= 1:
+                j -= 1  # skip an "eh" between them
+            before = clauses[j]
+            if before not in spoken or not (_PRONOUN.search(clause) or len(before.split()) <= 4):
+                continue
+            if _OWN_LIKE.search(clause) and before in theirs:  # "my wife can't stand horror but i love it"
+                read = [(pref, pos, False if c == before else negative, c, at) for pref, pos, negative, c, at in read]
+                theirs.discard(before)
+            elif (_POSTFIX_NEG.search(clause) or _NEG.search(clause) and not _POS.search(clause)) \
+                    and not _NEG_OVERRIDE.search(clause) and (not _POS.search(before) or _PAST_TASTE.search(before)):
                 read = [(pref, pos, negative or c == before, c, at) for pref, pos, negative, c, at in read]
-        if _SARCASM.search(text):  # "oh great, more superhero movies, just what i wanted /s"
-            read = [(pref, pos, True, c, at) for pref, pos, _, c, at in read]
+        read = [r for r in read if r[3] not in theirs or not _THIRD_PARTY.search(r[3][:r[1]])]
+        sarcasm = _SARCASM.search(text)
+        if sarcasm:  # "oh great, more superhero movies, just what i wanted /s": what comes before the marker
+            read = [(pref, pos, negative or 0 <= text.find(c) and text.find(c) + pos < sarcasm.start(), c, at)
+                    for pref, pos, negative, c, at in read]
         praised = {before for before, clause in zip(clauses, clauses[1:]) if _GOOD_WAY.match(clause)}  # "messed me up... in a good way"
         uncued = sorted({clause for _, _, negative, clause, _ in read
                          if not negative and not has_cue(clause) and clause not in praised and not _REPLACE.search(clause)})
@@ -377,7 +406,7 @@ class RuleExtractor:
         norm_positions = _norm_index(masked)
         for genre, start, end, phrase in self.vocab.genres_in(masked, typos=True):
             raw_start = norm_positions[min(start, len(norm_positions) - 1)] if norm_positions else 0
-            if phrase in {"family"} and not re.search(r"family (movie|film|flick|friendly|night|stuff|ones?)|(for|with) the (whole )?family", masked, re.I):
+            if phrase in {"family"} and not re.search(r"family (movie|film|flick|friendly|night|stuff|ones?)|(for|with) the (whole )?family|the whole family (?:can|could|will) (?:watch|enjoy)", masked, re.I):
                 continue
             if phrase in {"kid", "kids", "children", "childrens"} and not re.search(
                     r"\b(for|with) (my |the |our |young |little |small )?(kids|children)|\b(kids?|children'?s?) (movies?|films?|friendly)|"
@@ -566,7 +595,8 @@ class RuleExtractor:
         norm = normalize(text)
         for item_id, title in shown_titles.items():
             title = re.sub(r"^(the|a|an) (?=\w{3})", "", title)  # "hurt locker looks good" names The Hurt Locker
-            if title and len(title) >= 3 and re.search(rf"\b{re.escape(title)}\b", norm):
+            if title and (len(title) >= 3 and re.search(rf"\b{re.escape(title)}\b", norm)
+                          or re.match(rf"{re.escape(title)}\b", norm)):  # "up makes me ugly cry": a short title opening the message
                 targets.append(item_id)
         if re.search(r"\bthe other (two|three|ones?|2|3)\b|\bthe rest\b", low):
             targets.extend(s for s in shown if s not in targets and s not in exclude)
@@ -630,6 +660,7 @@ _NARROW_KINDS = {"slasher"}
 _TOPIC_STOP = {"and", "or", "but", "from", "with", "in", "on", "that", "which", "who", "please", "maybe", "like",
                "movie", "movies", "film", "films", "for", "to", "of", "is", "are", "was", "it", "this", "something",
                "anything", "thing", "stuff", "the", "a", "an", "too", "very", "really", "set", "made", "by", "where",
+               "them", "you", "us", "me", "him", "those", "these", "that",
                "what", "how", "why", "when", "who", "whom", "whose", "it", "my", "your", "our", "their", "his", "her"}
 
 
@@ -641,7 +672,9 @@ def canonical_keyword(phrase: str) -> str:
 
 def _singular(phrase: str) -> str:
     words = phrase.split()
-    if words and len(words[-1]) > 4 and words[-1].endswith("s") and not words[-1].endswith(("ss", "us", "is")):
+    if words and len(words[-1]) > 4 and words[-1].endswith("oes") and words[-1] not in {"shoes", "canoes"}:
+        words[-1] = words[-1][:-2]  # "volcanoes" -> "volcano"
+    elif words and len(words[-1]) > 4 and words[-1].endswith("s") and not words[-1].endswith(("ss", "us", "is")):
         words[-1] = words[-1][:-1]
     return " ".join(words)
 
