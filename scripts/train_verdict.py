@@ -57,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="print the check, write nothing")
     args = parser.parse_args(argv)
 
-    files = sorted((ROOT / "tests" / "data").glob(SETS_GLOB))
+    files = [f for f in sorted((ROOT / "tests" / "data").glob(SETS_GLOB))
+             if not f.read_text(encoding="utf-8").startswith("# SEALED")]  # a set kept unread for a later measurement
     rules = RuleExtractor(Vocabulary(load_bundled_catalog()))
     rows = labelled_spans(rules, files)
     embedder = shared_embedder()
