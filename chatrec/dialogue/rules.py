@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from chatrec.dialogue.grounding import KEYWORD_PHRASES, Vocabulary, normalize
+from chatrec.dialogue.grounding import _COMMON_WORDS, KEYWORD_PHRASES, Vocabulary, normalize
 from chatrec.dialogue.schema import Feedback, GroundedDelta, Preference
 from chatrec.dialogue.verdict import VerdictModel
 
@@ -32,7 +32,7 @@ _NEG = re.compile(
     r"can'?t sit through|cannot sit through|couldn'?t sit through|the last thing i want|minus|aside from|apart from|"
     r"as long as (?:it'?s|its) not|enough with|no more|ditch|scrap|(?:zero|no|little) interest in|sick to death of|"
     r"can'?t be bothered with|zero|steer clear of|keep clear of|couldn'?t stand|couldnt stand|cant stand|"
-    r"(?:i'?ve|have|i) outgrown|grown out of|not a huge fan of|ugh|had it up to here with|couldn'?t get through|couldnt get through)\b", re.I)
+    r"(?:i'?ve|have|i) outgrown|grown out of|not a huge fan of|ugh|had it up to here with|couldn'?t get through|couldnt get through|not sold on|draw the line at|(?:seen|watched|had) (?:more than )?enough)\b", re.I)
 _POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not for me|(?:is|are)n'?t (?:really )?my thing|"
                           r"not (?:really )?my (?:thing|style|jam|vibe|cup of tea)|scares? me|suck|sucks|sucked|"
                           r"are the worst|is the worst|was the worst|overrated|(?:is|are) getting old|(?<!never )gets? old|hard pass|(?:is|are) a pass|"
@@ -64,7 +64,12 @@ _POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not
                           r"(?:is|are)n'?t (?:really )?my (?:scene|speed|bag)|arent (?:really )?my (?:scene|speed|bag|thing|jam)|"
                           r"never (?:really )?(?:understood|got|saw|get) the (?:appeal|hype|point|fuss)|annoys? me|"
                           r"(?:was|is|were) (?:so |really |pretty |just )?(?:painful|unwatchable|a waste of time|a snooze)|never again|"
-                          r"(?:i'?m|im) out(?! of)|waiting for it to get good|(?:i'?ve|have) had it with)\b", re.I)
+                          r"(?:i'?m|im) out(?! of)|waiting for it to get good|(?:i'?ve|have) had it with|"
+                          r"(?:don'?t|dont|do not|never|have never|haven'?t|havent|didn'?t|didnt|just don'?t) (?:really |ever |quite )?"
+                          r"(?:get along|gotten along|got along|see eye to eye|seen eye to eye|saw eye to eye|mesh|gel|vibe)|"
+                          r"feels? (?:so |really |pretty |kinda |just |a bit |way too )?(?:cheap|dated|tired|stale|lazy|forced|samey|formulaic|predictable|"
+                          r"the same|like a rerun)|(?:like )?nails on (?:a |the )?chalk ?board|(?:is|are|'s|'re) dead to me|"
+                          r"(?:an? )?(?:hard|instant|automatic|big|easy) skip|(?:don'?t|dont|do not) (?:really |even )?get the (?:hype|appeal))\b", re.I)
 _INJECTION = re.compile(r"\b(ignore|disregard|forget|override)\b.{0,60}\b(instructions?|prompts?|rules|schema|system)\b|"
                         r"\b(system prompt|your prompt|reveal your|print your|you are now|act as|jailbreak)\b|^\s*(system|assistant)\s*:|"
                         r"\{\s*\"|\"\s*:\s*[\[{\"]|\b(liked|disliked)_(titles|genres|people)\b|"
@@ -72,15 +77,15 @@ _INJECTION = re.compile(r"\b(ignore|disregard|forget|override)\b.{0,60}\b(instru
                         r"\b(like|dislike|forget):(genre|item|person|keyword|all)\b|\byou are (?:now )?dan\b|\b(?:no|zero|without) (?:restrictions|filters|limits)\b|"
                         r"\bwipe (?:every|all) (?:the )?stored\b", re.I)
 _NEG_OVERRIDE = re.compile(
-    r"\b(never met an?|don'?t mind|do not mind|wouldn'?t mind|not bad|never get tired|can'?t get enough|no problem with|"
+    r"\b(never met an?|can'?t think of (?:a|an|one|any)|cannot think of (?:a|an|one|any)|don'?t mind|do not mind|wouldn'?t mind|not bad|never get tired|can'?t get enough|no problem with|"
     r"not only|nothing beats|nothing better than|not opposed|never say no|wouldn'?t say no|no matter|can'?t go wrong|"
     r"keep (?:them|it|the|those) coming|never gets? old|(?:never|wouldn'?t|won'?t) turn (?:it |them )?down|"
     r"(?:don'?t|do not|doesn'?t|wouldn'?t) hate|(?:has|have|'ve|'s) grown on me|"
     r"(?:no way|not like|not that|it'?s not like) (?:i|we)(?:'m| am| are|'re)? (?:not|can'?t|cannot|don'?t|won'?t|wouldn'?t))\b", re.I)
-_POS = re.compile(r"\b((?<!feel )(?<!feels )(?<!felt )(?<!looks )(?<!sounds )(?<!seems )like[sd]?(?! (?:an? |\d)(?:hour|minute|min|half|few|couple|\d))"
+_POS = re.compile(r"\b((?<!feel )(?<!feels )(?<!felt )(?<!looks )(?<!sounds )(?<!seems )(?<!\bare )(?<!\bis )(?<!\bwas )(?<!\bwere )like[sd]?(?! (?:an? |\d)(?:hour|minute|min|half|few|couple|\d))"
                   r"(?<!\w (?<!\bi )(?<!\bwe )(?<!would )(?<!i'd )(?<!really )(?<!totally )like(?= (?:that|this|those|these)\b))|"
                   r"love[sd]?|enjoy(ed|s)?|into|fan of|"
-                  r"(?<!makes me )(?<!make me )(?<!made me )(?:want|wanna)|looking for|mood for|prefer|bonus(?: points)? if|extra points if|even better if|"
+                  r"(?<!makes me )(?<!make me )(?<!made me )(?:want|wanna)|need(?! to\b)|lookin'?g? for|mood for|prefer|bonus(?: points)? if|extra points if|even better if|"
                   r"(?:is|was|were|are) (?:so |really |pretty |just |absolutely )?(?:brilliant|amazing|awesome|great|fantastic|"
                   r"incredible|excellent|perfect|a masterpiece|a classic|hilarious)|"
                   r"favou?rite|adore[sd]?|please(?! (?:just )?(?:skip|no|don'?t|avoid|spare|not|leave|keep|stop|stay))|recommend|suggest|how about|what about|show me|give me(?! (?:a )?(?:headaches?|nightmares|the creeps|the ick|anxiety))|"
@@ -139,6 +144,9 @@ _MOODS: dict[str, str] = {
     "nudity": "nudity", "sex scenes": "sex", "sequel": "sequel", "sequels": "sequel", "remake": "remake", "remakes": "remake",
     "reboot": "reboot", "reboots": "reboot", "volcano": "volcano", "volcanoes": "volcano",
     "subtitles": "subtitles", "subtitled": "subtitles",
+    "samurai": "samurai", "samurais": "samurai", "knight": "knight", "knights": "knight", "ninja": "ninja", "ninjas": "ninja",
+    "nature": "nature", "wildlife": "wildlife", "twist at the end": "twist ending", "twists at the end": "twist ending",
+    "twist ending at the end": "twist ending",
 }
 KEYWORD_PHRASES.update(normalize(p) for p in _MOODS)
 _MOOD_NAMES = {normalize(p): kw for p, kw in _MOODS.items()}
@@ -157,7 +165,8 @@ _FORGET = re.compile(r"(?<!you )(?<!\bu )\b(?!(?:drop|ditch|scrap|forget|remove|
                      r"no longer (?:want|into|interested in)|pretend i never (?:said|mentioned|brought up|asked for)|not into .{0,20} anymore|take back|ignore(?: the)?)\s+(?P<what>[^.,;!?]+)", re.I)
 _FORGET_AFTER = re.compile(r"\b(?:take|cross|strike)\s+(?P<what>[^.,;!?]{2,40}?)\s+(?:off|out of it|out)\b|"
                            r"(?P<who>[a-z][\w ]{1,30}?)(?:'s| is| are) out\b|"
-                           r"\bthe (?P<idea>[a-z][\w ]{1,30}?) (?:thing|idea|bit|part) was (?:a )?(?:bad|dumb|stupid|terrible|silly)(?: idea)?", re.I)
+                           r"\bthe (?P<idea>[a-z][\w ]{1,30}?) (?:thing|idea|bit|part|angle) (?:was (?:a )?(?:bad|dumb|stupid|terrible|silly)(?: idea)?|"
+                           r"[^.,;!?]{0,40}[,.;]?\s*(?:(?:let'?s|lets|just|so|ok)\s+)?(?:drop|scrap|ditch|forget|lose|scratch) (?:it|that)\b)", re.I)
 """Forgetting said after the thing: "take horror off the list", "keanu's out"."""
 _REPLACE = re.compile(r"(?:^\s*|[.!?,;:]\s*|\b(?:ok|okay|oh|hmm|um|no|wait|so|and|but)\s+)actually\b|\b("
                       r"instead|changed my mind|change of plans?|(?:completely |totally )?(?:different|new) direction|switch(?:ing)? to|switch it up|mix it up|"
@@ -167,9 +176,11 @@ _NOTHING_BEFORE = re.compile(r"\b(?:nothing|no movies?|no films?|none|not)(?: (?
                              r"that was made))? (?:older than|before|earlier than|prior to) (?P<year>\d{4})\b")
 """A lower bound said as an exclusion: "nothing made before 2000" -> from 2000."""
 _SEEN = re.compile(r"\b(seen|saw|watched|already watched|have watched|seen it|seen that|seen them|watched it|caught (?:it|that|this|those)|"
-                   r"(?:a|like a) (?:hundred|million|thousand|billion) times|know every line)\b", re.I)
+                   r"(?:a|like a) (?:hundred|million|thousand|billion) times|know every line|more times than (?:i|we) (?:can|could) count|"
+                   r"(?:been|gone) through (?:it|them|those|these|all)|worn out (?:our|my|the) (?:\w+ ){0,3}(?:dvd|copy|tape|vhs|blu-?ray))\b", re.I)
 _NOT_SEEN = re.compile(r"\b(haven'?t|have not|never|not|didn'?t|did not|hasn'?t)\s+(yet\s+)?(seen|watched|saw)\b", re.I)
-_FEEDBACK_NEG = re.compile(r"\b(not that|not this|not the|no thanks|nah|nope|(?:'s|is) a no|a no from me|"
+_FEEDBACK_NEG = re.compile(r"\b(not that|not this|not the|not sold|not so much|"
+                           r"(?:doesn'?t|doesnt|don'?t|dont|does not|do not) (?:really |quite )?(?:look|sound|seem)s? (?:like|good|great|fun|interesting|appealing)|no thanks|nah|nope|(?:'s|is) a no|a no from me|"
                            r"(?:sounds?|looks?) (?:way |a bit |kinda |a little )?too \w+|(?:don'?t|doesn'?t) (?:really )?do it for me|don'?t like|didn'?t like|hated|boring|"
                            r"pass on|skip|not for me|not interested|no to|don'?t want|meh|not feeling|looks bad|"
                            r"not really|doesn'?t appeal|(?:don'?t|doesn'?t|didn'?t) grab me|neither\b.{0,30}\bappeals?|not a fan|(?:is|are)n'?t (?:really )?(?:(?:my |our |the )?(?:\w+'?s?'? )?thing|for (?:me|us))|"
@@ -179,8 +190,9 @@ _FEEDBACK_NEG = re.compile(r"\b(not that|not this|not the|no thanks|nah|nope|(?:
 _FEEDBACK_POS = re.compile(r"\b(looks? (?:really |so |very |pretty |super |kinda )?(good|great|interesting|fun|cool|nice|awesome|amazing|sick|dope|"
                            r"fire|promising|like fun|like a good one|delightful|lovely|cute|perfect|adorable|charming|hilarious|exciting|"
                            r"sweet|neat|solid|decent|epic|intense|wild|right up my (?:street|alley)|up my (?:street|alley))|"
-                           r"(?:right )?up my (?:street|alley)|(?:could|can) get behind|i could do|could do (?:that|it|this)|in a good way|"
-                           r"dying to (?:see|watch)|(?:been )?want(?:ing|ed)? to (?:see|watch)|add(?:ing|ed)? (?:it|that|this|them) to my (?:\w+ )?list|"
+                           r"(?:right )?up my (?:street|alley)|(?:sounds?|looks?) like (?:a |my )?(?:blast|winner|hoot|good time|fun time|kinda thing|kind of thing|type of thing)|"
+                           r"(?:a |the )?winner|(?:could|can) get behind|i could do|could do (?:that|it|this)|in a good way|"
+                           r"dying to (?:see|watch)|(?:been )?want(?:ing|ed)? to (?:see|watch)|add(?:ing|ed)? (?:[\w' ]{1,40} )?to (?:my|the) (?:\w+ )?list|"
                            r"yes please|works for me|sign me up|count me in|"
                            r"sounds? (?:really |so |very |pretty |super )?(good|great|"
                            r"interesting|fun|cool|nice|awesome|amazing|perfect|delightful|lovely|promising|intriguing)|perfect|i'?ll (watch|try|check)|"
@@ -268,7 +280,8 @@ def negative_at(clause: str, pos: int, *, has_positive: bool | None = None) -> b
 _NEUTRAL = re.compile(r"\b(?:(?:don'?t|do not|doesn'?t|never) (?:really |actually )?(?:hate|dislike)|not that (?:i|we) (?:hate|dislike)|(?P<against>not (?:against|opposed to)))"
                       r"\s+(?:(?:a |an |the |some |good |great |\w+ )?){0,2}$", re.I)
 """A concession, not a taste: "i don't dislike sci fi, but ..." and "not against subtitles or anything" name no slot."""
-_OVER = re.compile(r"\b(?:take|takes|pick|picks|choose|chooses|prefer|prefers|go with)\b.+\bover\s+(?:the\s+)?$", re.I)
+_OVER = re.compile(r"\b(?:take|takes|pick|picks|choose|chooses|prefer|prefers|go with)\b.+\bover\s+(?:the\s+)?$|"
+                   r"\s>+\s*(?:(?:any|all|every|the|most|your)\s+)?(?:\w+\s+)?$", re.I)
 _PRONOUN = re.compile(r"\b(them|it|those|these|they|that stuff)\b", re.I)
 _PAST_TASTE = re.compile(r"\bused to (?:be )?(?:really |totally |super |so )?(?:into|love|like|enjoy|watch)", re.I)
 _GOOD_WAY = re.compile(r"\s*(?:but |and )?(?:only |just )?in (?:a|the) (?:good|best) (?:way|possible way)\b", re.I)
@@ -406,7 +419,7 @@ class RuleExtractor:
         norm_positions = _norm_index(masked)
         for genre, start, end, phrase in self.vocab.genres_in(masked, typos=True):
             raw_start = norm_positions[min(start, len(norm_positions) - 1)] if norm_positions else 0
-            if phrase in {"family"} and not re.search(r"family (movie|film|flick|friendly|night|stuff|ones?)|(for|with) the (whole )?family|the whole family (?:can|could|will) (?:watch|enjoy)", masked, re.I):
+            if phrase in {"family"} and not re.search(r"family (movie|film|flick|friendly|night|stuff|ones?|comed(?:y|ies)|adventure|fun)|(for|with) the (whole )?family|the whole family (?:can|could|will) (?:watch|enjoy)", masked, re.I):
                 continue
             if phrase in {"kid", "kids", "children", "childrens"} and not re.search(
                     r"\b(for|with) (my |the |our |young |little |small )?(kids|children)|\b(kids?|children'?s?) (movies?|films?|friendly)|"
@@ -414,6 +427,8 @@ class RuleExtractor:
                 continue
             if phrase in {"short", "shorts"} and not re.search(r"\bshort (movies?|films?|flicks?)|\bshorts\b", masked, re.I):
                 continue  # "long story short", "a short one": no short-film genre
+            if phrase in {"humor", "humour"} and re.search(r"\b(?:his|her|their|its|your|my|sense of|the) (?:\w+ )?humou?r\b", masked, re.I):
+                continue  # "his humor just isn't for me": a person's manner, not the comedy genre
             if phrase in {"music", "history", "war", "sport", "period"} and not re.search(
                     rf"\b{phrase}s?\b\s*(movies?|films?|flicks?|documentar|genre|stuff|ones?)?", masked, re.I):
                 continue
@@ -424,13 +439,14 @@ class RuleExtractor:
         genre_phrases = {p for _, _, _, p in self.vocab.genres_in(masked, typos=True)}
         # a theme word counts in a request or a statement of taste, not in "my cat knocked a glass over"
         themed = bool(_POS.search(clause) or _NEG.search(clause) or _POSTFIX_NEG.search(clause)
-                      or _MOVIE_TALK.search(clause) or len(norm.split()) <= 3)
+                      or _MOVIE_TALK.search(clause) or len(norm.split()) <= 3 or bool(genre_phrases))
         for phrase in sorted(_MOODS, key=len, reverse=True) if themed else []:
             np_ = normalize(phrase)
             if np_ in genre_phrases or (np_ == "plot twist" and re.match(r"\s*plot twist\s*[,:!-]", masked, re.I)):
                 continue  # "plot twist, i want a romance now": a figure of speech
             match = re.search(rf"\b{re.escape(np_)}\b", norm)
-            if match:
+            if match and not _THEME_AT.search(norm[:match.start()]) and not (np_ == "high school" and re.search(r"\b(?:back in|was in|were in|since|during|after|in my)\s+$", norm[:match.start()])) \
+                    and not (_REASON_TOO.search(norm[:match.start()]) and (found or re.match(r"\s*(?:\w+\s+)?for (?:me|my|us|our)\b", norm[match.end():]))):
                 raw_start = norm_positions[min(match.start(), len(norm_positions) - 1)] if norm_positions else 0
                 keyword = _MOODS[phrase]
                 found.append((Preference(kind="keyword", value=keyword, label=keyword, turn=turn, weight=0.8), raw_start))
@@ -510,6 +526,12 @@ class RuleExtractor:
             delta.year_max = int(match.group(1))
         for match in re.finditer(r"\b(between|from) (\d{4}) (and|to|-) (\d{4})\b", low):
             _set_range(delta, int(match.group(2)), int(match.group(4)))
+        for match in _YEAR_RANGE.finditer(low):  # "the 2000 to 2010 range", "released 95 through 2005", "'85-'95"
+            lo, hi = (_full_year(match.group(g)) for g in ("lo", "hi"))
+            if lo and hi and lo < hi and (len(match.group("lo")) == 4 or len(match.group("hi")) == 4 or match.group(0).count("'") == 2):
+                delta.year_min, delta.year_max = lo, hi
+        for match in re.finditer(r"\b((?:19|20)\d\d) (?:was|is) (?:a |an |such a |one )?(?:\w+ ){0,3}(?:year|vintage)\b", low):
+            _set_range(delta, int(match.group(1)), int(match.group(1)))  # "1999 was a crazy good year for movies"
     def _vague_era(self, low: str, delta: GroundedDelta) -> None:
         recent = re.search(r"\b(recent|recently|newer|latest|modern|new releases?|came out recently|current|this decade|newish|"
                            r"fresh out|just came out|just out|(?:come|came|been) out lately|"
@@ -595,8 +617,13 @@ class RuleExtractor:
         norm = normalize(text)
         for item_id, title in shown_titles.items():
             title = re.sub(r"^(the|a|an) (?=\w{3})", "", title)  # "hurt locker looks good" names The Hurt Locker
+            words = title.split()
+            # a long title by its opening words ("eternal sunshine") or its last distinctive word ("titans")
+            short = [" ".join(words[:n]) for n in (2, 3) if len(words) > n and len(" ".join(words[:n])) >= 10]
+            short += [words[-1]] if len(words) >= 2 and len(words[-1]) >= 6 and words[-1] not in _COMMON_WORDS else []
             if title and (len(title) >= 3 and re.search(rf"\b{re.escape(title)}\b", norm)
-                          or re.match(rf"{re.escape(title)}\b", norm)):  # "up makes me ugly cry": a short title opening the message
+                          or re.match(rf"{re.escape(title)}\b", norm)  # "up makes me ugly cry": a short title opening the message
+                          or any(re.search(rf"\b{re.escape(part)}\b", norm) for part in short)):
                 targets.append(item_id)
         if re.search(r"\bthe other (two|three|ones?|2|3)\b|\bthe rest\b", low):
             targets.extend(s for s in shown if s not in targets and s not in exclude)
@@ -647,7 +674,14 @@ class RuleExtractor:
         return [Feedback(item_id=t, kind=k) for t, k in out.items()]
 
 
-_MOVIE_TALK = re.compile(r"\b(movies?|films?|flicks?|watch|something|anything|recommend|suggest|show|stuff|ones?|"
+_THEME_AT = re.compile(r"(?:\b(?:they re|theyre|it s|its|he s|she s|scared me|scares me|made me|makes me|i m|im|i am|i feel|feeling)\s+(?:just |so |really |kinda |pretty |too |way too )?"
+                       r"|\b(?:my|our|his|her|their)\s+(?:\w+\s+)?|\bnational\s+|\b(?:talk(?:ing)? to|chat(?:ting)? with|you re|you are|ur)\s+(?:a |an )?)$")
+"""Where a theme word describes, not asks: "they're just silly", "scared me silly", "when i'm sad", "my dog barked",
+"talking to a robot" (the text is normalized: "they're" reads "they re")."""
+_REASON_TOO = re.compile(r"(?<!\bnot )(?<!\bnothing )(?<!\bno )(?<!\bnothin )\b(?:way |a bit |a little |kinda |far |just |much )?too\s+$")
+"""A "too X" after a named thing is the reason for a verdict ("isn't for me, too weird"), not a theme of its own;
+"nothing too sad" still asks for no sad films."""
+_MOVIE_TALK = re.compile(r"\b(movies?|films?|flicks?|movei|moive|mvoie|watch|something|anything|recommend|suggest|show|stuff|ones?|"
                          r"story|stories|tales?|plot|genre|themes?|any|got)\b", re.I)
 
 _SUBGENRES = {"slasher", "slashers", "gangster", "gangsters", "mob", "mafia", "detective", "biopic", "biopics",
@@ -657,7 +691,7 @@ _SUBGENRES = {"slasher", "slashers", "gangster", "gangsters", "mob", "mafia", "d
 _NARROW_KINDS = {"slasher"}
 """Sub-genres too narrow to stand for their genre: "outgrown slasher movies" rules out slashers, not all horror."""
 
-_TOPIC_STOP = {"and", "or", "but", "from", "with", "in", "on", "that", "which", "who", "please", "maybe", "like",
+_TOPIC_STOP = {"first", "second", "third", "last", "other", "next", "previous", "and", "or", "but", "from", "with", "in", "on", "that", "which", "who", "please", "maybe", "like",
                "movie", "movies", "film", "films", "for", "to", "of", "is", "are", "was", "it", "this", "something",
                "anything", "thing", "stuff", "the", "a", "an", "too", "very", "really", "set", "made", "by", "where",
                "them", "you", "us", "me", "him", "those", "these", "that",
@@ -687,6 +721,17 @@ def _feedback_kind(low: str) -> str | None:
     if _FEEDBACK_POS.search(low) or _POS.search(low):
         return "liked"
     return None
+
+
+_YEAR_RANGE = re.compile(r"(?<![\w$£€.])(?P<lo>'?(?:19|20)\d\d|'\d\d|(?<=released )\d\d|(?<=from )\d\d)\s*(?:to|through|thru|till|until|-|–)\s*"
+                         r"(?P<hi>(?:19|20)\d\d|'\d\d|\d\d)(?![\w%]|\s*(?:hours?|hrs?|mins?|minutes?|years? old|yo\b|%|people|bucks|dollars))")
+
+
+def _full_year(text: str) -> int | None:
+    """A year as typed in a range ("1995", "'95", "95") as a four-digit year, or None when it is no plausible film year."""
+    digits = text.lstrip("'")
+    year = int(digits) if len(digits) == 4 else (1900 + int(digits) if int(digits) >= 30 else 2000 + int(digits))
+    return year if 1890 <= year <= 2035 else None
 
 
 def _set_range(delta: GroundedDelta, lo: int, hi: int) -> None:
