@@ -1,9 +1,10 @@
 """The labelled extraction sets and their scorer (chatrec.eval.extraction).
 
-Ten sets get the same data checks: the development set (tests/data/extraction_cases.yaml, which the
-rule-based extractor was written on) and nine sets written later by people who never read the
+Eleven sets get the same data checks: the development set (tests/data/extraction_cases.yaml, which the
+rule-based extractor was written on) and ten sets written later by people who never read the
 extractor (tests/data/extraction_heldout*.yaml). Each of those was measured once as held out and
-then used for development (see the HISTORY line at the top of each). The data checks read
+then used for development (see the HISTORY line at the top of each), except the tenth, which is
+kept sealed (unread) for the next measurement. The data checks read
 data/movies.jsonl directly, so every genre, item id and person in a label is a real catalog value;
 the scorer checks use hand-made predictions with exact expected numbers. The last test runs the
 rule extractor (`none` mode) over every set and keeps its F1 from falling below what it reaches now.
@@ -38,6 +39,7 @@ HELDOUT6_PATH = Path(__file__).parent / "data" / "extraction_heldout6.yaml"
 HELDOUT7_PATH = Path(__file__).parent / "data" / "extraction_heldout7.yaml"
 HELDOUT8_PATH = Path(__file__).parent / "data" / "extraction_heldout8.yaml"
 HELDOUT9_PATH = Path(__file__).parent / "data" / "extraction_heldout9.yaml"
+HELDOUT10_PATH = Path(__file__).parent / "data" / "extraction_heldout10.yaml"
 CATEGORIES = frozenset({
     "like", "dislike", "negation", "title", "typo", "person", "era", "reset",
     "feedback", "keyword", "mixed", "chitchat", "offtopic",
@@ -79,6 +81,9 @@ CASE_SETS = {
                         categories=CATEGORIES - {"keyword", "mixed"}),
     "heldout9": CaseSet(HELDOUT9_PATH, min_cases=100, min_per_category=3, prefix="h9-", min_rules_f1=0.96,
                         categories=CATEGORIES - {"keyword", "mixed"}),
+    # sealed (see its header): data checks only, and a floor well under its first score (.737)
+    "heldout10": CaseSet(HELDOUT10_PATH, min_cases=100, min_per_category=3, prefix="h10-", min_rules_f1=0.65,
+                         categories=CATEGORIES - {"keyword", "mixed"}),
 }
 
 
