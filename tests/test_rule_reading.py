@@ -368,3 +368,34 @@ def test_feedback_from_held_out_9(rules):
     assert rules.extract("number 3 sounds like a winner", shown=shown).slots() == {"feedback:196460:liked"}
     assert rules.extract("we've been through all three more times than i can count", shown=shown).slots() == {
         f"feedback:{i}:seen" for i in shown}
+
+
+@pytest.mark.parametrize("message, expected", [
+    # a negation or a judging word after the thing, in a phrasing no list holds, judges it
+    ("romance just isn't landing for me lately", {"dislike:genre:romance"}),
+    ("horror never really hooked me", {"dislike:genre:horror"}),
+    ("superhero movies feel bloated and tiresome", {"dislike:keyword:superhero"}),
+    ("westerns are so dreary", {"dislike:genre:western"}),
+    ("musicals are pretty insufferable tbh", {"dislike:genre:musical"}),
+    # ... but not in a relative or a condition, not about something else, not in praise
+    ("comedies that don't take themselves seriously", {"like:genre:comedy"}),
+    ("thrillers i haven't seen yet", {"like:genre:thriller"}),
+    ("sci-fi doesn't have to be new", {"like:genre:sci-fi"}),
+    ("musicals never disappoint", {"like:genre:musical"}),
+    ("christopher nolan can do no wrong", {"like:person:christopher nolan"}),
+    ("animated movies are my guilty pleasure", {"like:genre:animation"}),
+    ("a war movie, not too graphic", {"like:genre:war"}),
+    # words for what a film is about are no verdict, nor is a negation inside a title
+    ("horror movies with a really evil villain", {"like:genre:horror"}),
+    ("loved no country for old men", {"like:item:124848"}),
+])
+def test_unlisted_verdicts_after_the_thing(rules, message, expected):
+    assert rules.extract(message).slots() == expected
+
+
+def test_the_sentiment_lexicon_keeps_judging_words_only():
+    from chatrec.dialogue.rules import verdict_valence
+
+    assert verdict_valence("boring") < 0 and verdict_valence("insufferable") < 0 and verdict_valence("great") > 0
+    assert verdict_valence("riot") == 0  # "was a riot" praises
+    assert verdict_valence("murder") == verdict_valence("scary") == verdict_valence("war") == 0  # what films are about

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from chatrec.dialogue.grounding import _COMMON_WORDS, KEYWORD_PHRASES, Vocabulary, normalize
 from chatrec.dialogue.schema import Feedback, GroundedDelta, Preference
@@ -294,6 +295,90 @@ _OWN_LIKE = re.compile(r"\b(?:i|we)\s+(?:really\s+|actually\s+|still\s+)?(?:love
 _SARCASM = re.compile(r"(?:^|\s)/s\s*$|\(sarcasm\)|\bsarcasm\b|🙄", re.I)
 
 
+_NEG_WORD = re.compile(r"\b(?:not|never|nope|nah|no)\b|n['’]t\b|\b(?:dont|doesnt|isnt|arent|didnt|wont|cant|aint|wasnt|werent|couldnt)\b", re.I)
+_NO_VERDICT_AFTER = re.compile(
+    r"\b(?:that|thats|which|who|whom|whose|where|when|as long as|misses|miss|disappoints?|fails?|lets? (?:me|us) down|so long as|if|unless|provided|regret|questions|no matter|guess|"
+    r"have to|has to|need to|needs to|needn'?t|matter|matters|care|mind|seen|watched|heard|tried|yet|bad|wrong|stop|enough|sure|only|"
+    r"wait|kidding|lie|lying|either|hurt|harm|count|counts|says?|said|because|since|even|know|sure|or no|or not)\b|(?:not|n't|nothing) too\b|"
+    r"\b(?:weakness|weak spot|soft spot|guilty pleasures?|kryptonite|addict(?:ed|ion)|obsessed|obsession|resist)\b", re.I)
+
+
+def _unread_negation(clause: str, pos: int, end: int, pref: Preference) -> bool:
+    """A negation said after the thing in a phrasing no list holds ("sci-fi and i never saw eye to eye",
+    "romance just isn't landing lately"): with no cue before the span and nothing positive after it, a
+    "not"/"never"/"n't" in the span's own piece (up to the next span) judges it. Not in a relative or
+    conditional ("adventure movies that aren't animated", "fine as long as it's not found footage"),
+    nor where the negation is about something else ("i haven't seen", "doesn't have to be new")."""
+    if pref.kind == "item" and _NEG_WORD.search(pref.label):
+        return False  # "no country for old men": the negation is the title's own
+    if _POS.search(clause[:pos]) or _NEG.search(clause[:pos]):
+        return False  # a cue before the span: the rules have read it
+    piece = _PIECE_SPLIT.split(clause[pos:end], maxsplit=1)[0]
+    post = " ".join(piece.split()[max(1, len(re.sub(r"\s*\(\d{4}\)$", "", pref.label).split())):])  # what follows the span
+    if not _NEG_WORD.search(post) and not any(verdict_valence(w) < 0 for w in re.findall(r"[a-z]+", post.lower())):
+        return False
+    return not (_POS.search(post) or _NEG_OVERRIDE.search(post) or _NO_VERDICT_AFTER.search(post)
+                or any(verdict_valence(w) > 0 for w in re.findall(r"[a-z]+", post.lower())))
+
+
+_CONTENT_STEMS = ("scar", "sad", "creep", "violen", "gor", "blood", "dark", "disturb", "murder", "kill", "war", "death", "dead", "die",
+                  "dying", "horr", "terr", "fear", "evil", "crim", "tortur", "rap", "abus", "fight", "battl", "attack", "haunt", "ghost",
+                  "monster", "demon", "devil", "witch", "zombi", "vampir", "weep", "cry", "tear", "grie", "lonel", "alone", "lost",
+                  "danger", "threat", "panic", "afraid", "frighten", "tragic", "tragedy", "depress", "sorrow", "pain", "hurt", "sick",
+                  "ill", "disease", "cancer", "suicid", "kidnap", "hostage", "prison", "jail", "steal", "stole", "thief", "rob",
+                  "cheat", "lie", "liar", "betray", "revenge", "enemy", "villain", "bomb", "gun", "shoot", "weapon", "destroy",
+                  "disaster", "chaos", "apocalyp", "doom", "hell", "damn", "curse", "nightmare", "mad", "insan", "crazy", "stress",
+                  "tense", "tension", "suspens", "intense", "gross", "nasty", "weird", "strange", "bizarre", "silly", "mess")
+"""Words for what a film is about or how it feels ("scary", "sad", "murder"), which the sentiment lexicon also scores:
+said after a genre they describe it ("horror that's properly scary"), so they judge nothing."""
+
+
+_SLANG_PRAISE = {"riot", "blast", "wicked", "badass", "savage", "beast", "bonkers", "bananas", "unreal", "ridiculous", "absurd",
+                 "bomb", "dope", "nuts", "hardcore", "guilty", "weakness", "addicted", "obsessed", "stupidly", "damn", "freaking",
+                 "freakin", "hell", "heck", "shit", "fucking", "bloody", "pretty", "super", "fairly", "quite", "well", "kind",
+                 "kinda", "like", "huge", "big", "certain", "certainly", "true", "truly", "real", "serious", "seriously"}
+"""Words the lexicon scores that people use as mere emphasis or in praise ("pretty insufferable", "was a riot", "damn good")."""
+_PANNING_WORDS = ("tiresome bloated insufferable tedious pointless stale corny preachy pretentious overrated overhyped unwatchable "
+                  "bland forgettable snooze snoozefest yawn predictable cliched clichéd cliche generic mediocre underwhelming derivative "
+                  "formulaic repetitive samey soulless uninspired lifeless plodding draggy overlong overwrought melodramatic schmaltzy "
+                  "cringe cringey cringy hokey clunky contrived incoherent nonsensical convoluted muddled shallow hollow dire abysmal "
+                  "atrocious dreadful unbearable grating obnoxious juvenile dated meh blah zzz").split()
+"""Words critics pan films with that the social-media lexicon lacks."""
+
+
+@lru_cache(maxsize=1)
+def _sentiment_lexicon() -> dict[str, float]:
+    """Word -> valence (-4..4) from the VADER lexicon (the vaderSentiment package, MIT), judgement words only.
+
+    Words for what films are about ("murder", "war", "scary") are dropped: by `_CONTENT_STEMS` and by how often
+    the bundled catalog's plot texts use them. Empty when the package is not installed (rules alone).
+    """
+    try:
+        from importlib.resources import files
+
+        text = (files("vaderSentiment") / "vader_lexicon.txt").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError, OSError):
+        return {}
+    lexicon = {}
+    for line in text.splitlines():
+        parts = line.split("\t")
+        if len(parts) < 2 or not parts[0].isalpha() or len(parts[0]) < 3:
+            continue
+        try:
+            value = float(parts[1])
+        except ValueError:
+            continue
+        if abs(value) >= 1.0 and not parts[0].startswith(_CONTENT_STEMS) and parts[0] not in _SLANG_PRAISE:
+            lexicon[parts[0]] = value
+    lexicon.update({word: -1.5 for word in _PANNING_WORDS})
+    return lexicon
+
+
+def verdict_valence(word: str) -> float:
+    """How much a word judges (negative: dislike), 0 for words that describe or do not judge."""
+    return _sentiment_lexicon().get(word, 0.0)
+
+
 def _neutral_at(clause: str, pos: int) -> bool:
     """Whether the span at `pos` is only conceded ("i don't hate musicals") or the loser of a choice
     ("i'd take carpenter over craven"): no slot either way."""
@@ -374,6 +459,11 @@ class RuleExtractor:
         if sarcasm:  # "oh great, more superhero movies, just what i wanted /s": what comes before the marker
             read = [(pref, pos, negative or 0 <= text.find(c) and text.find(c) + pos < sarcasm.start(), c, at)
                     for pref, pos, negative, c, at in read]
+        later: dict[str, list[int]] = {}
+        for _, pos, _, clause, _ in read:
+            later.setdefault(clause, []).append(pos)
+        read = [(pref, pos, negative or _unread_negation(clause, pos, min((p for p in later[clause] if p > pos), default=len(clause)), pref),
+                 clause, at) for pref, pos, negative, clause, at in read]
         praised = {before for before, clause in zip(clauses, clauses[1:]) if _GOOD_WAY.match(clause)}  # "messed me up... in a good way"
         uncued = sorted({clause for _, _, negative, clause, _ in read
                          if not negative and not has_cue(clause) and clause not in praised and not _REPLACE.search(clause)})
