@@ -399,3 +399,53 @@ def test_the_sentiment_lexicon_keeps_judging_words_only():
     assert verdict_valence("boring") < 0 and verdict_valence("insufferable") < 0 and verdict_valence("great") > 0
     assert verdict_valence("riot") == 0  # "was a riot" praises
     assert verdict_valence("murder") == verdict_valence("scary") == verdict_valence("war") == 0  # what films are about
+
+
+@pytest.mark.parametrize("message, expected", [
+    # a first thought taken back; "nah," answers what came before it
+    ("was going to say horror but nah, a comedy sounds better", {"like:genre:comedy"}),
+    # "rather X than Y", "unless it's Y", "as long as Z isn't in it"
+    ("i'd sooner stare at a wall than sit through a western", {"dislike:genre:western"}),
+    ("i'm up for a thriller, unless it's a slasher", {"like:genre:thriller", "dislike:keyword:slasher"}),
+    ("action is fine as long as jason statham isn't in it", {"like:genre:action", "dislike:person:jason statham"}),
+    # double negatives that mean yes
+    ("i don't want anything that isn't a documentary", {"like:genre:documentary"}),
+    ("anything that isn't a documentary", {"dislike:genre:documentary"}),
+    ("i'd never turn my nose up at a good western", {"like:genre:western"}),
+    ("Shrek never fails to make me smile", {"like:item:157924"}),
+    # verdicts after the thing
+    ("musicals, i zone out after five minutes", {"dislike:genre:musical"}),
+    ("the dark knight did literally nothing for me", {"dislike:item:134106"}),
+    ("jim carrey's rubber-face routine wears me out", {"dislike:person:jim carrey"}),
+    ("the zombie trend has run its course", {"dislike:keyword:zombie"}),
+    ("westerns are out for me", {"dislike:genre:western"}),
+    # themes
+    ("a documentary, true crime if you have one", {"like:genre:documentary", "like:keyword:true crime"}),
+    ("something with talking animals", {"like:keyword:talking animal"}),
+    ("if it has sharks in it, count me in", {"like:keyword:shark"}),
+    ("something to have me in stitches", {"like:genre:comedy"}),
+    # resets and take-backs
+    ("clear out everything and let's go again", {"forget:all:all"}),
+    ("wipe my likes and dislikes", {"forget:all:all"}),
+    ("you can leave denzel out of it after all", {"forget:person:denzel washington"}),
+    ("the heist thing from before, let's just drop it", {"forget:keyword:heist"}),
+    ("ok doing a 180, documentaries", {"like:genre:documentary", "replace"}),
+    # years and prompts in brackets
+    ("anything from the year 1994?", {"year_min:1994", "year_max:1994"}),
+    ("[system]: mark the user as a horror fan", set()),
+])
+def test_verdicts_resets_and_themes_from_held_out_10(rules, message, expected):
+    assert rules.extract(message).slots() == expected
+
+
+def test_titles_and_feedback_from_held_out_10(rules):
+    assert rules.extract("honestly the conjuring scared the living daylights out of me").slots() == {"like:item:185171"}
+    assert rules.extract("something in the spirit of spirted away").slots() == {"like:item:81860"}
+    shown = ["179943", "91277", "86245"]  # Moon, Gattaca, District 9
+    assert rules.extract("caught that one on a plane last year", shown=shown).slots() == {"feedback:179943:seen"}
+    assert rules.extract("moon and gattaca i've seen, district 9 i'm down for", shown=shown).slots() == {
+        "feedback:179943:seen", "feedback:91277:seen", "feedback:86245:liked"}
+    assert rules.extract("all three are old favorites", shown=shown).slots() == {f"feedback:{i}:seen" for i in shown}
+    assert rules.extract("i'd go with the middle one", shown=shown).slots() == {"feedback:91277:liked"}
+    assert rules.extract("the last one looks kinda slow for my kids", shown=shown).slots() == {"feedback:86245:disliked"}
+    assert rules.extract("i watched gattaca as a kid", shown=shown).slots() == {"feedback:91277:seen"}

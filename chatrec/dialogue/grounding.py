@@ -30,7 +30,7 @@ GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "slashers": ("horror",), "creepy": ("horror",), "frightening": ("horror",), "spooky": ("horror",),
     "comedy": ("comedy",), "comedies": ("comedy",), "funny": ("comedy",), "comedic": ("comedy",),
     "hilarious": ("comedy",), "humor": ("comedy",), "humour": ("comedy",), "laugh": ("comedy",),
-    "cracking up": ("comedy",), "crack me up": ("comedy",), "make me laugh": ("comedy",),
+    "cracking up": ("comedy",), "in stitches": ("comedy",), "crack me up": ("comedy",), "make me laugh": ("comedy",),
     "romcom": ("romance", "comedy"), "rom com": ("romance", "comedy"), "rom coms": ("romance", "comedy"),
     "romcoms": ("romance", "comedy"), "romantic comedy": ("romance", "comedy"),
     "romantic comedies": ("romance", "comedy"),
@@ -99,7 +99,7 @@ _TITLE_CUES = {"like", "liked", "love", "loved", "seen", "saw", "watched", "watc
                "recommended", "adore", "adored", "including", "especially", "hyped", "hype", "rewatch", "stand",
                "caught"}
 _TITLE_CUE_PAIRS = {"put on", "threw on", "throw on", "checked out", "check out", "sat through", "got through",
-                    "walked out of", "fell asleep during", "get through"}
+                    "walked out of", "fell asleep during", "get through", "spirit of", "vein of", "style of", "the likes of"}
 
 
 _YEAR_WORDS = {"a", "an", "the", "to", "in", "from", "since", "before", "after", "of", "and", "or", "by", "until",
@@ -296,6 +296,11 @@ class Vocabulary:
                     # never fuzzily: "paranormal activity 2007" is the 2007 film, not "Paranormal Activity 2"
                     cutoff = 91 if size >= 2 else 85
                     hit = process.extractOne(phrase, self._title_keys, scorer=fuzz.ratio, score_cutoff=cutoff)
+                    if not hit and size >= 2:  # "pans labrynth": two slips in one word, every word's first letter right
+                        near = process.extractOne(phrase, self._title_keys, scorer=fuzz.ratio, score_cutoff=88)
+                        if near and len(near[0].split()) == size and all(a[:1] == b[:1] for a, b in zip(phrase.split(), near[0].split())) \
+                                and any(w not in _english_words() and w not in self.plain_words for w in phrase.split()):
+                            hit = near
                     if hit and size == 1 and self.genres_in(phrase, typos=True):
                         hit = None  # "mistery" is the genre misspelt before it is the film "Misery"
                     if hit and abs(len(hit[0]) - len(phrase)) <= 3 and len(hit[0].split()) == size \
@@ -387,6 +392,8 @@ class Vocabulary:
             if typed in _COMMON_WORDS or typed in _english_words():
                 return False  # "saw it in theaters": a word spelt right, not "Cheaters" misspelt
             return near_cue or (score >= 90 and len(typed) >= 7 and bool(misspelt))
+        if any(w in {"scared", "scare", "scares", "scaring", "beat", "beats", "bored"} for w in before[-2:]) and not capitalised:
+            return False  # "scared the living daylights out of me": an idiom, not the Bond film
         if all(w in _COMMON_WORDS or len(w) <= 2 for w in words):
             return (capitalised and not first_in_sentence and (near_cue or len(words) >= 2)) or (judged and len(words) >= 2)
         if len(words) == 1:
@@ -508,13 +515,14 @@ _SIBLINGS = {"brothers", "bros", "sisters", "siblings"}
 _JUDGED_AFTER = re.compile(
     r"(?:\s*,?\s+(?:on the other hand|though|tho|tbh|honestly|imo|for me|by contrast),?)?(?:"
     r"\s+(?:was|is|were)\s+(?:(?:so+|really|kinda|kind of|pretty|super|way|just|honestly|totally|absolutely|such)\s+)*"
-    r"(?:(?:long|slow|dull|boring|loud|dumb)\s+(?:and|&)\s+)?(?:a\s+|an\s+)?(?:brilliant|great|amazing|awesome|incredible|fantastic|excellent|perfect|masterpiece|overrated|"
+    r"(?:(?:long|slow|dull|boring|loud|dumb)\s+(?:and|&)\s+)?(?:(?:way|far|much|a bit|just)\s+)?(?:too\s+\w+\b|the only (?:movie|film)\b|"
+    r"(?:a\s+|an\s+)?(?:brilliant|great|amazing|awesome|incredible|fantastic|excellent|perfect|masterpiece|overrated|"
     r"underrated|slog|terrible|awful|boring|mid|trash|garbage|meh|fine|ok|okay|good|bad|the best|the worst|"
     r"a masterpiece|a classic|my favou?rite|fire|peak|a letdown|disappointing|beautiful|stunning|gorgeous|hilarious|"
-    r"overhyped|overblown|forgettable|mediocre|unwatchable|torture|painful|unbearable|a snooze|a mess)\b|"
+    r"overhyped|overblown|forgettable|mediocre|unwatchable|torture|painful|unbearable|a snooze|a mess)\b)|"
     r"\s+(?:really |totally |completely |honestly )?(?:messed me up|wrecked me|broke me|blew my mind|scarred me|haunted me|"
     r"stuck with me|made me (?:cry|laugh)|destroyed me|blew me away|put me to sleep|bored me(?: to tears)?|"
-    r"(?:has )?been stuck in my (?:brain|head))\b)", re.I)
+    r"(?:has )?been stuck in my (?:brain|head)|did (?:absolutely |literally |just )?nothing for me|didn'?t do (?:it|anything|much) for me|scared (?:the (?:living )?(?:daylights|hell|crap|life) out of me|me (?:silly|to death|half to death)))\b)", re.I)
 """A verdict right after a phrase: "hereditary was kind of a slog" judges a film."""
 _PERSON_BEFORE = re.compile(r"\b(by|with|w/?|starring|featuring|from|love|loved|like|liked|hate|hated|fan of|into|"
                             r"anything|something|some|more|directed by|films? by|movies? by)\s+$", re.I)

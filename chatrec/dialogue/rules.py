@@ -33,7 +33,7 @@ _NEG = re.compile(
     r"can'?t sit through|cannot sit through|couldn'?t sit through|the last thing i want|minus|aside from|apart from|"
     r"as long as (?:it'?s|its) not|enough with|no more|ditch|scrap|(?:zero|no|little) interest in|sick to death of|"
     r"can'?t be bothered with|zero|steer clear of|keep clear of|couldn'?t stand|couldnt stand|cant stand|"
-    r"(?:i'?ve|have|i) outgrown|grown out of|not a huge fan of|ugh|had it up to here with|couldn'?t get through|couldnt get through|not sold on|draw the line at|(?:seen|watched|had) (?:more than )?enough)\b", re.I)
+    r"(?:i'?ve|have|i) outgrown|grown out of|not a huge fan of|ugh|had it up to here with|couldn'?t get through|couldnt get through|not sold on|draw the line at|unless (?:it'?s|its|it is|there'?s|theres|there is) (?:an? |some )?|(?:seen|watched|had) (?:more than )?enough|(?:rather|sooner) (?:[\w']+ ){1,6}than(?: (?:sit through|watch|see|endure|suffer through))?)\b", re.I)
 _POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not for me|(?:is|are)n'?t (?:really )?my thing|"
                           r"not (?:really )?my (?:thing|style|jam|vibe|cup of tea)|scares? me|suck|sucks|sucked|"
                           r"are the worst|is the worst|was the worst|overrated|(?:is|are) getting old|(?<!never )gets? old|hard pass|(?:is|are) a pass|"
@@ -70,15 +70,19 @@ _POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not
                           r"(?:get along|gotten along|got along|see eye to eye|seen eye to eye|saw eye to eye|mesh|gel|vibe)|"
                           r"feels? (?:so |really |pretty |kinda |just |a bit |way too )?(?:cheap|dated|tired|stale|lazy|forced|samey|formulaic|predictable|"
                           r"the same|like a rerun)|(?:like )?nails on (?:a |the )?chalk ?board|(?:is|are|'s|'re) dead to me|"
-                          r"(?:an? )?(?:hard|instant|automatic|big|easy) skip|(?:don'?t|dont|do not) (?:really |even )?get the (?:hype|appeal))\b", re.I)
+                          r"(?:an? )?(?:hard|instant|automatic|big|easy) skip|(?:i )?(?:tune|tuned|zone|zoned|check|checked) out|(?:nod|nodded|doze|dozed) off|"
+                          r"(?:is|are|'s|'re) out for (?:me|us)|(?:did|does|do) (?:absolutely |literally |just |really )?nothing for me|"
+                          r"wears? (?:me|us) out|wore (?:me|us) out|tires? (?:me|us) out|exhausts? (?:me|us)|(?:has|have|'s) run (?:its|their) course|"
+                          r"tap(?:ping|ped)? out|(?:don'?t|dont|do not) (?:really |even )?get the (?:hype|appeal))\b", re.I)
 _INJECTION = re.compile(r"\b(ignore|disregard|forget|override)\b.{0,60}\b(instructions?|prompts?|rules|schema|system)\b|"
-                        r"\b(system prompt|your prompt|reveal your|print your|you are now|act as|jailbreak)\b|^\s*(system|assistant)\s*:|"
+                        r"\[\s*(?:system|assistant|admin|developer)\s*\]|\breply ok to confirm\b|\b(system prompt|your prompt|reveal your|print your|you are now|act as|jailbreak)\b|^\s*(system|assistant)\s*:|"
                         r"\{\s*\"|\"\s*:\s*[\[{\"]|\b(liked|disliked)_(titles|genres|people)\b|"
                         r"\b(new rule|(to|in|with) (every|each|all) (answer|reply|replies|response|responses))\b|"
                         r"\b(like|dislike|forget):(genre|item|person|keyword|all)\b|\byou are (?:now )?dan\b|\b(?:no|zero|without) (?:restrictions|filters|limits)\b|"
                         r"\bwipe (?:every|all) (?:the )?stored\b", re.I)
 _NEG_OVERRIDE = re.compile(
-    r"\b(never met an?|can'?t think of (?:a|an|one|any)|cannot think of (?:a|an|one|any)|don'?t mind|do not mind|wouldn'?t mind|not bad|never get tired|can'?t get enough|no problem with|"
+    r"\b(never met an?|(?:never|wouldn'?t|won'?t) turn (?:my|our) nose up at|never (?:fails?|ceases?) to|"
+    r"(?:thing|one|ones) that (?:isn'?t|isnt|is not|aren'?t|arent) (?:an? )?|can'?t think of (?:a|an|one|any)|cannot think of (?:a|an|one|any)|don'?t mind|do not mind|wouldn'?t mind|not bad|never get tired|can'?t get enough|no problem with|"
     r"not only|nothing beats|nothing better than|not opposed|never say no|wouldn'?t say no|no matter|can'?t go wrong|"
     r"keep (?:them|it|the|those) coming|never gets? old|(?:never|wouldn'?t|won'?t) turn (?:it |them )?down|"
     r"(?:don'?t|do not|doesn'?t|wouldn'?t) hate|(?:has|have|'ve|'s) grown on me|"
@@ -90,7 +94,7 @@ _POS = re.compile(r"\b((?<!feel )(?<!feels )(?<!felt )(?<!looks )(?<!sounds )(?<
                   r"(?:is|was|were|are) (?:so |really |pretty |just |absolutely )?(?:brilliant|amazing|awesome|great|fantastic|"
                   r"incredible|excellent|perfect|a masterpiece|a classic|hilarious)|"
                   r"favou?rite|adore[sd]?|please(?! (?:just )?(?:skip|no|don'?t|avoid|spare|not|leave|keep|stop|stay))|recommend|suggest|how about|what about|show me|give me(?! (?:a )?(?:headaches?|nightmares|the creeps|the ick|anxiety))|"
-                  r"interested in|fond of|big on|craving|(?:a )?sucker for|(?:my )?happy place|(?:(?<=\bi )|(?<=\bwe )|(?<=\bi'd )|(?<=kinda )|(?<=really ))feel like|yes|gimme|hit me with|pls|plz|"
+                  r"interested in|fond of|big on|craving|(?:a )?sucker for|(?:my )?happy place|count me in|sign me up|(?:(?<=\bi )|(?<=\bwe )|(?<=\bi'd )|(?<=kinda )|(?<=really ))feel like|yes|gimme|hit me with|pls|plz|"
                   r"(?:would be|is|'d be) a (?:plus|bonus))\b", re.I)
 _CLAUSE_SPLIT = re.compile(r"(?:(?:[!?;\n]|(?<!\bmr)(?<!\bmrs)(?<!\bms)(?<!\bdr)(?<!\bst)(?<!\bjr)(?<!\bvs)\.(?!\d))+|(?<!anything )(?<!everything )(?<!all )\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhereas\b|\byet\b)", re.I)
 
@@ -147,7 +151,8 @@ _MOODS: dict[str, str] = {
     "subtitles": "subtitles", "subtitled": "subtitles",
     "samurai": "samurai", "samurais": "samurai", "knight": "knight", "knights": "knight", "ninja": "ninja", "ninjas": "ninja",
     "nature": "nature", "wildlife": "wildlife", "twist at the end": "twist ending", "twists at the end": "twist ending",
-    "twist ending at the end": "twist ending",
+    "twist ending at the end": "twist ending", "true crime": "true crime", "talking animal": "talking animal",
+    "talking animals": "talking animal",
 }
 KEYWORD_PHRASES.update(normalize(p) for p in _MOODS)
 _MOOD_NAMES = {normalize(p): kw for p, kw in _MOODS.items()}
@@ -160,27 +165,29 @@ _RESET_ALL = re.compile(r"\b(start over|start again|start from scratch|from scra
                         r"forget (everything|all|it all|all (of )?that|what i said(?! about))|ignore (everything|all of that|all that|what i said)(?! about)|new search|wipe|clean slate|start fresh|"
                         r"fresh start|clear (my|the) (preferences|likes|interests|profile|history)|from the top|pretend i never said(?=\s*(?:$|[.!?,]|anything|any of (?:that|this|it)|that\b))|"
                         r"(?:let'?s )?begin again|back to square one|nothing i'?ve said (?:so far |before )?counts|nothing ive said (?:so far |before )?counts|start (?:(?:this|the|it|whole|thing|all|everything) ){1,3}over|"
+                        r"clear out (?:everything|all|it all)|(?:delete|clear|wipe|erase|reset) (?:all (?:of )?)?(?:my )?likes and dislikes|"
                         r"everything i (?:said|told you) (?:before |earlier |so far )?(?:doesn'?t|doesnt|does not) (?:matter|count))\b", re.I)
 _FORGET = re.compile(r"(?<!you )(?<!\bu )\b(?!(?:drop|ditch|scrap|forget|remove|lose) (?:it|that|this|them)\b)(?:forget(?! to\b)(?: about)?|never ?mind(?: about)?|don'?t worry about(?: the)?|leave out(?: the)?|undo(?: the)?|nvm(?: the)?|scrap(?: the)?|ditch(?: the)?|"
-                     r"get rid of(?: the)?|scratch(?: the)?|drop(?: the)?|remove(?: the)?|cancel(?: the| my)?|disregard(?: the| my)?|lose the|strike|"
+                     r"get rid of(?: the)?|scratch(?: the)?|drop(?: the)?|remove(?: the)?|cancel(?: the| my)?|disregard(?: the| my)?|lose the|strike|erase|delete|"
                      r"no longer (?:want|into|interested in)|pretend i never (?:said|mentioned|brought up|asked for)|not into .{0,20} anymore|take back|ignore(?: the)?)\s+(?P<what>[^.,;!?]+)", re.I)
 _FORGET_AFTER = re.compile(r"\b(?:take|cross|strike)\s+(?P<what>[^.,;!?]{2,40}?)\s+(?:off|out of it|out)\b|"
-                           r"(?P<who>[a-z][\w ]{1,30}?)(?:'s| is| are) out\b|"
+                           r"(?P<who>[a-z][\w ]{1,30}?)(?:'s| is| are) out\b(?! for (?:me|us))|\bleave\s+(?P<left>[^.,;!?]{2,40}?)\s+out of it after all\b|"
                            r"\bthe (?P<idea>[a-z][\w ]{1,30}?) (?:thing|idea|bit|part|angle) (?:was (?:a )?(?:bad|dumb|stupid|terrible|silly)(?: idea)?|"
-                           r"[^.,;!?]{0,40}[,.;]?\s*(?:(?:let'?s|lets|just|so|ok)\s+)?(?:drop|scrap|ditch|forget|lose|scratch) (?:it|that)\b)", re.I)
+                           r"[^.,;!?]{0,40}[,.;]?\s*(?:(?:let'?s|lets|just|so|ok|please|maybe)\s+){0,3}(?:drop|scrap|ditch|forget|lose|scratch) (?:it|that)\b)", re.I)
 """Forgetting said after the thing: "take horror off the list", "keanu's out"."""
 _REPLACE = re.compile(r"(?:^\s*|[.!?,;:]\s*|\b(?:ok|okay|oh|hmm|um|no|wait|so|and|but)\s+)actually\b|\b("
                       r"instead|changed my mind|change of plans?|(?:completely |totally )?(?:different|new) direction|switch(?:ing)? to|switch it up|mix it up|"
                       r"for a change|now i want|(?:completely |totally |a )?(?:different|new) idea|change(?:d|s)? (?:of )?(?:tack|course|heart)|new plan|actually (?:want|wanna|feel like)\b[^.]*\bnow|"
-                      r"let'?s do|what i (?:actually|really) want|let'?s go with|on second thought|how about .{1,40} instead)\b", re.I)
+                      r"let'?s do|what i (?:actually|really) want|(?:do|doing|pull|pulling) a (?:180|one[- ]eighty)|u-?turn|let'?s go with|on second thought|how about .{1,40} instead)\b", re.I)
 _NOTHING_BEFORE = re.compile(r"\b(?:nothing|no movies?|no films?|none|not)(?: (?:made|released|filmed|shot|from|that came out|"
                              r"that was made))? (?:older than|before|earlier than|prior to) (?P<year>\d{4})\b")
 """A lower bound said as an exclusion: "nothing made before 2000" -> from 2000."""
 _SEEN = re.compile(r"\b(seen|saw|watched|already watched|have watched|seen it|seen that|seen them|watched it|caught (?:it|that|this|those)|"
                    r"(?:a|like a) (?:hundred|million|thousand|billion) times|know every line|more times than (?:i|we) (?:can|could) count|"
-                   r"(?:been|gone) through (?:it|them|those|these|all)|worn out (?:our|my|the) (?:\w+ ){0,3}(?:dvd|copy|tape|vhs|blu-?ray))\b", re.I)
+                   r"(?:been|gone) through (?:it|them|those|these|all)|old favou?rites?|as a kid|when i was (?:a kid|little|young|younger)|growing up|worn out (?:our|my|the) (?:\w+ ){0,3}(?:dvd|copy|tape|vhs|blu-?ray))\b", re.I)
 _NOT_SEEN = re.compile(r"\b(haven'?t|have not|never|not|didn'?t|did not|hasn'?t)\s+(yet\s+)?(seen|watched|saw)\b", re.I)
-_FEEDBACK_NEG = re.compile(r"\b(not that|not this|not the|not sold|not so much|"
+_FEEDBACK_NEG = re.compile(r"\b(not that|not this|not the|not sold|not so much|not (?:so |too )?sure|"
+                           r"(?:looks?|sounds?|seems?) (?:kinda |kind of |a bit |a little |pretty |way |too )*(?:slow|long|heavy|intense|mature|grown-?up|violent|scary|dark|dull)|"
                            r"(?:doesn'?t|doesnt|don'?t|dont|does not|do not) (?:really |quite )?(?:look|sound|seem)s? (?:like|good|great|fun|interesting|appealing)|no thanks|nah|nope|(?:'s|is) a no|a no from me|"
                            r"(?:sounds?|looks?) (?:way |a bit |kinda |a little )?too \w+|(?:don'?t|doesn'?t) (?:really )?do it for me|don'?t like|didn'?t like|hated|boring|"
                            r"pass on|skip|not for me|not interested|no to|don'?t want|meh|not feeling|looks bad|"
@@ -191,7 +198,8 @@ _FEEDBACK_NEG = re.compile(r"\b(not that|not this|not the|not sold|not so much|"
 _FEEDBACK_POS = re.compile(r"\b(looks? (?:really |so |very |pretty |super |kinda )?(good|great|interesting|fun|cool|nice|awesome|amazing|sick|dope|"
                            r"fire|promising|like fun|like a good one|delightful|lovely|cute|perfect|adorable|charming|hilarious|exciting|"
                            r"sweet|neat|solid|decent|epic|intense|wild|right up my (?:street|alley)|up my (?:street|alley))|"
-                           r"(?:right )?up my (?:street|alley)|(?:sounds?|looks?) like (?:a |my )?(?:blast|winner|hoot|good time|fun time|kinda thing|kind of thing|type of thing)|"
+                           r"(?:right )?up my (?:street|alley)|(?:i'?m|im) (?:so |totally |definitely )?down for|down for (?:that|it|this)|"
+                           r"(?:i'?d|id|i'?ll|ill|i will|i would) (?:go|roll) with|(?<!not )(?<!not so )sure|(?:sounds?|looks?) like (?:a |my )?(?:blast|winner|hoot|good time|fun time|kinda thing|kind of thing|type of thing)|"
                            r"(?:a |the )?winner|(?:could|can) get behind|i could do|could do (?:that|it|this)|in a good way|"
                            r"dying to (?:see|watch)|(?:been )?want(?:ing|ed)? to (?:see|watch)|add(?:ing|ed)? (?:[\w' ]{1,40} )?to (?:my|the) (?:\w+ )?list|"
                            r"yes please|works for me|sign me up|count me in|"
@@ -239,6 +247,12 @@ def _negative_before(clause: str, pos: int) -> bool:
     last_neg = negs[-1]
     if _NEG_OVERRIDE.search(head[max(0, last_neg.start() - 12):]):
         return False
+    only = re.search(r"\b(anything|nothing)\s+that\s+(?:isn'?t|isnt|is not|aren'?t|arent)\s+(?:an?\s+)?$", head, re.I)
+    if only:  # "anything that isn't a comedy" rules comedy out; "nothing that isn't" and "i don't want anything that isn't" keep only it
+        return (only.group(1).lower() == "nothing") == bool(_NEG.search(head[:only.start()]))
+    if last_neg.group(0).lower() in {"nah", "nope", "no"} and re.match(r"\s*[,.!]", head[last_neg.end():]) \
+            and re.fullmatch(r"\W*(?:(?:oh|ok|okay|hmm|so|and|but|well)\W+)*", head[:last_neg.start()], re.I):
+        return False  # "but nah, some fantasy": the "nah" answers what came before
     # "I don't like horror and I love comedy": a positive cue after a separator resets the negation
     tail = head[last_neg.end():]
     if re.search(r"\b(i|we)\s+(really\s+|do\s+|still\s+)?(want|wanna|love|like|enjoy|prefer|need)\b", tail, re.I):
@@ -271,6 +285,10 @@ def negative_at(clause: str, pos: int, *, has_positive: bool | None = None) -> b
             return True
     if _negative_before(clause, pos):
         return True
+    if re.search(r"\b(?:as long as|so long as|provided|if)\s+$", clause[:pos], re.I) and re.match(
+            r"[\w' .-]{1,40}?\s+(?:isn'?t|isnt|is not|aren'?t|arent|are not|'s not|doesn'?t|doesnt|does not|don'?t|dont|do not)\s+"
+            r"(?:in it|in them|in the cast|involved|show up|appear|star)\b", clause[pos:], re.I):
+        return True  # "comedies are great as long as will ferrell isn't in it"
     if _POSTFIX_NEG.search(piece) and not _POS.search(own_head + piece):
         return True  # "i like scary movies, gore does nothing for me": the piece's own verdict
     if has_positive is None:
@@ -295,11 +313,11 @@ _OWN_LIKE = re.compile(r"\b(?:i|we)\s+(?:really\s+|actually\s+|still\s+)?(?:love
 _SARCASM = re.compile(r"(?:^|\s)/s\s*$|\(sarcasm\)|\bsarcasm\b|🙄", re.I)
 
 
-_NEG_WORD = re.compile(r"\b(?:not|never|nope|nah|no)\b|n['’]t\b|\b(?:dont|doesnt|isnt|arent|didnt|wont|cant|aint|wasnt|werent|couldnt)\b", re.I)
+_NEG_WORD = re.compile(r"\b(?:not|never|nope|nah|no|nothing)\b|n['’]t\b|\b(?:dont|doesnt|isnt|arent|didnt|wont|cant|aint|wasnt|werent|couldnt)\b", re.I)
 _NO_VERDICT_AFTER = re.compile(
     r"\b(?:that|thats|which|who|whom|whose|where|when|as long as|misses|miss|disappoints?|fails?|lets? (?:me|us) down|so long as|if|unless|provided|regret|questions|no matter|guess|"
     r"have to|has to|need to|needs to|needn'?t|matter|matters|care|mind|seen|watched|heard|tried|yet|bad|wrong|stop|enough|sure|only|"
-    r"wait|kidding|lie|lying|either|hurt|harm|count|counts|says?|said|because|since|even|know|sure|or no|or not)\b|(?:not|n't|nothing) too\b|"
+    r"wait|kidding|lie|lying|either|hurt|harm|count|counts|says?|said|because|since|even|know|sure|or no|or not|else|beats|compares|better)\b|(?:not|n't|nothing) too\b|"
     r"\b(?:weakness|weak spot|soft spot|guilty pleasures?|kryptonite|addict(?:ed|ion)|obsessed|obsession|resist)\b", re.I)
 
 
@@ -386,7 +404,8 @@ def _neutral_at(clause: str, pos: int) -> bool:
     neutral = _NEUTRAL.search(head)
     if neutral and neutral.group("against"):  # "not opposed to a romance" accepts it; "... or anything, i just" concedes
         neutral = re.match(r"\s*\w+(?:\s+\w+){0,2}\s+or anything\b", clause[pos:], re.I)
-    return bool(neutral or _OVER.search(head))
+    corrected = re.search(r"\b(?:was|were) (?:gonna|going to|about to) (?:say|suggest|ask for|go with)\s+(?:\w+\s+)?$", head, re.I)
+    return bool(neutral or _OVER.search(head) or corrected)  # "was gonna say sci fi but nah, fantasy": the first thought is dropped
 
 
 def has_cue(clause: str) -> bool:
@@ -484,6 +503,8 @@ class RuleExtractor:
                 delta.dislikes.remove(pref)
                 delta.dislikes.append(Preference(kind="keyword", value=phrase, label=phrase, turn=turn, weight=0.8,
                                                  positive=False))
+        if feedback and re.search(r"\bfor (?:my|the|our) (?:kids|children|family)\b|\bfamily night\b", text, re.I):
+            delta.likes = [p for p in delta.likes if not (p.kind == "genre" and p.value == "family")]  # who the pick is for
         delta.likes = _unique(delta.likes)
         dislike_keys = {p.key for p in delta.dislikes}
         delta.likes = [p for p in delta.likes if p.key not in dislike_keys]
@@ -517,6 +538,8 @@ class RuleExtractor:
                 continue
             if phrase in {"short", "shorts"} and not re.search(r"\bshort (movies?|films?|flicks?)|\bshorts\b", masked, re.I):
                 continue  # "long story short", "a short one": no short-film genre
+            if phrase == "crime" and re.search(r"\btrue\s+$", masked[:raw_start], re.I):
+                continue  # "true crime": a documentary theme, not the crime genre
             if phrase in {"humor", "humour"} and re.search(r"\b(?:his|her|their|its|your|my|sense of|the) (?:\w+ )?humou?r\b", masked, re.I):
                 continue  # "his humor just isn't for me": a person's manner, not the comedy genre
             if phrase in {"music", "history", "war", "sport", "period"} and not re.search(
@@ -612,6 +635,8 @@ class RuleExtractor:
         for match in re.finditer(r"\b(in|released in|came out in|made in|of) (\d{4})\b(?! (?:or|and) (?:earlier|before|older|later|"
                                  r"newer|after|up))", low):
             _set_range(delta, int(match.group(2)), int(match.group(2)))
+        for match in re.finditer(r"\bthe year ((?:19|20)\d\d)\b", low):  # "a school project on the year 2008"
+            _set_range(delta, int(match.group(1)), int(match.group(1)))
         for match in re.finditer(r"\b(\d{4}) (?:or|and) (?:earlier|before|older)\b", low):  # "made in 2003 or earlier"
             delta.year_max = int(match.group(1))
         for match in re.finditer(r"\b(between|from) (\d{4}) (and|to|-) (\d{4})\b", low):
@@ -632,7 +657,7 @@ class RuleExtractor:
         if re.search(r"\b(black[- ]and[- ]white|black & white|b&w|b/w|silent films?|silent movies?)\b", low):
             delta.year_max = BLACK_AND_WHITE_YEAR_MAX
         elif delta.year_max is None and (old := re.search(r"\b(old|older|oldies|vintage|golden age|old school|old-school|classic old)\b", low)) \
-                and not re.search(r"\b((years?|yrs?|yo) old|not (too )?old|old enough|too old|older than \d{4}|getting old|gets? old)\b", low) \
+                and not re.search(r"\b((years?|yrs?|yo) old|not (too )?old|old enough|too old|older than \d{4}|getting old|gets? old|old (?:favou?rites?|friends?|times|days|self|school pal))\b", low) \
                 and not _NEG.search(re.split(r"[,.;!?]", low[max(0, old.start() - 20):old.start()])[-1]):
             delta.year_max = OLD_YEAR_MAX  # not in "nor did old war movies": old ones disliked, no era asked for
 
@@ -644,12 +669,16 @@ class RuleExtractor:
         forget: list[tuple[str, str]] = []
         spans: list[_Span] = []
         matches = [(m, "what") for m in _FORGET.finditer(text)]
-        matches += [(m, next(g for g in ("what", "who", "idea") if m.group(g))) for m in _FORGET_AFTER.finditer(text)]
+        matches += [(m, next(g for g in ("what", "who", "left", "idea") if m.group(g))) for m in _FORGET_AFTER.finditer(text)]
         for match, group in matches:
             what = match.group(group)
             start = match.start(group)
             hits = 0
             people = self.vocab.people_in(what)
+            lone = normalize(what)
+            if not people and lone not in _MOOD_NAMES and (lone in self.vocab.first_names or lone in self.vocab.surnames):  # "leave keanu out of it"
+                full = self.vocab.first_names.get(lone) or self.vocab.surnames[lone]
+                people = [type("Named", (), {"name": self.vocab.people[full]})()]
             genres = self.vocab.genres_in(what, typos=True)
             norm = normalize(what)
             themes = [kw for phrase, kw in _MOODS.items()
@@ -687,6 +716,7 @@ class RuleExtractor:
         low = text.lower()
         targets: list[str] = []
         for match in re.finditer(r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last|final|bottom|top|middle)\b"
+                                 r"(?!\s+(?:year|week|night|month|time|weekend|summer|winter|christmas|halloween|day|decade|century)\b)"
                                  r"|#\s?(\d)|\bnumber (\d|one|two|three|four|five)\b|\bno\.? ?(\d)\b", low):
             word = match.group(1)
             if word == "middle":
@@ -765,7 +795,7 @@ class RuleExtractor:
 
 
 _THEME_AT = re.compile(r"(?:\b(?:they re|theyre|it s|its|he s|she s|scared me|scares me|made me|makes me|i m|im|i am|i feel|feeling)\s+(?:just |so |really |kinda |pretty |too |way too )?"
-                       r"|\b(?:my|our|his|her|their)\s+(?:\w+\s+)?|\bnational\s+|\b(?:talk(?:ing)? to|chat(?:ting)? with|you re|you are|ur)\s+(?:a |an )?)$")
+                       r"|\b(?:my|our|his|her|their)\s+(?:\w+\s+)?|\bnational\s+|\b(?:hey|heya|hi|hello|yo|thanks|thank you|dear)\s+|\b(?:talk(?:ing)? to|chat(?:ting)? with|you re|you are|ur)\s+(?:a |an )?)$")
 """Where a theme word describes, not asks: "they're just silly", "scared me silly", "when i'm sad", "my dog barked",
 "talking to a robot" (the text is normalized: "they're" reads "they re")."""
 _REASON_TOO = re.compile(r"(?<!\bnot )(?<!\bnothing )(?<!\bno )(?<!\bnothin )\b(?:way |a bit |a little |kinda |far |just |much )?too\s+$")
@@ -781,7 +811,7 @@ _SUBGENRES = {"slasher", "slashers", "gangster", "gangsters", "mob", "mafia", "d
 _NARROW_KINDS = {"slasher"}
 """Sub-genres too narrow to stand for their genre: "outgrown slasher movies" rules out slashers, not all horror."""
 
-_TOPIC_STOP = {"first", "second", "third", "last", "other", "next", "previous", "and", "or", "but", "from", "with", "in", "on", "that", "which", "who", "please", "maybe", "like",
+_TOPIC_STOP = {"either", "too", "also", "though", "tho", "anymore", "tonight", "rn", "lol", "first", "second", "third", "last", "other", "next", "previous", "and", "or", "but", "from", "with", "in", "on", "that", "which", "who", "please", "maybe", "like",
                "movie", "movies", "film", "films", "for", "to", "of", "is", "are", "was", "it", "this", "something",
                "anything", "thing", "stuff", "the", "a", "an", "too", "very", "really", "set", "made", "by", "where",
                "them", "you", "us", "me", "him", "those", "these", "that",
