@@ -30,7 +30,7 @@ GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "slashers": ("horror",), "creepy": ("horror",), "frightening": ("horror",), "spooky": ("horror",),
     "comedy": ("comedy",), "comedies": ("comedy",), "funny": ("comedy",), "comedic": ("comedy",),
     "hilarious": ("comedy",), "humor": ("comedy",), "humour": ("comedy",), "laugh": ("comedy",),
-    "cracking up": ("comedy",), "in stitches": ("comedy",), "crack me up": ("comedy",), "make me laugh": ("comedy",),
+    "cracking up": ("comedy",), "in stitches": ("comedy",), "makes me giggle": ("comedy",), "make me giggle": ("comedy",), "crack me up": ("comedy",), "make me laugh": ("comedy",),
     "romcom": ("romance", "comedy"), "rom com": ("romance", "comedy"), "rom coms": ("romance", "comedy"),
     "romcoms": ("romance", "comedy"), "romantic comedy": ("romance", "comedy"),
     "romantic comedies": ("romance", "comedy"),
@@ -97,9 +97,10 @@ _TITLE_CUES = {"like", "liked", "love", "loved", "seen", "saw", "watched", "watc
                "finished", "rewatched", "rewatching", "watching",
                "hated", "hate", "dislike", "disliked", "favorite", "favourite", "fave", "recommend",
                "recommended", "adore", "adored", "including", "especially", "hyped", "hype", "rewatch", "stand",
-               "caught"}
+               "caught", "tried"}
 _TITLE_CUE_PAIRS = {"put on", "threw on", "throw on", "checked out", "check out", "sat through", "got through",
-                    "walked out of", "fell asleep during", "get through", "spirit of", "vein of", "style of", "the likes of"}
+                    "walked out of", "fell asleep during", "get through", "spirit of", "vein of", "style of", "the likes of", "dragged me to",
+                    "took me to", "made me watch"}
 
 
 _YEAR_WORDS = {"a", "an", "the", "to", "in", "from", "since", "before", "after", "of", "and", "or", "by", "until",
@@ -360,7 +361,7 @@ class Vocabulary:
             return bracketed or not (len(words) == 1 and words[0] in _YEAR_WORDS)
         if phrase.isdigit() or len(phrase) <= 2:
             return False
-        bare = re.sub(r" (movies?|films?|flicks?|ones?)$", "", phrase)
+        bare = re.sub(r"^(?:a|an) ", "", re.sub(r" (movies?|films?|flicks?|ones?)$", "", phrase))  # "a haunted house": a theme
         if bare in self.genre_synonyms or bare in KEYWORD_PHRASES:
             return toks[0][0][:1].isupper() and len(words) >= 2
         before = normalize(text[:toks[0][1]]).split()
@@ -522,7 +523,8 @@ _JUDGED_AFTER = re.compile(
     r"overhyped|overblown|forgettable|mediocre|unwatchable|torture|painful|unbearable|a snooze|a mess)\b)|"
     r"\s+(?:really |totally |completely |honestly )?(?:messed me up|wrecked me|broke me|blew my mind|scarred me|haunted me|"
     r"stuck with me|made me (?:cry|laugh)|destroyed me|blew me away|put me to sleep|bored me(?: to tears)?|"
-    r"(?:has )?been stuck in my (?:brain|head)|did (?:absolutely |literally |just )?nothing for me|didn'?t do (?:it|anything|much) for me|scared (?:the (?:living )?(?:daylights|hell|crap|life) out of me|me (?:silly|to death|half to death)))\b)", re.I)
+    r"(?:has )?been stuck in my (?:brain|head)|messed with my (?:head|mind|brain)|(?:is|was) one (?:i|of my|of the)\b|"
+    r"(?:was|is) (?:such |a real |a total )?a drag|did (?:absolutely |literally |just )?nothing for me|didn'?t do (?:it|anything|much) for me|scared (?:the (?:living )?(?:daylights|hell|crap|life) out of me|me (?:silly|to death|half to death)))\b)", re.I)
 """A verdict right after a phrase: "hereditary was kind of a slog" judges a film."""
 _PERSON_BEFORE = re.compile(r"\b(by|with|w/?|starring|featuring|from|love|loved|like|liked|hate|hated|fan of|into|"
                             r"anything|something|some|more|directed by|films? by|movies? by)\s+$", re.I)

@@ -33,7 +33,7 @@ _NEG = re.compile(
     r"can'?t sit through|cannot sit through|couldn'?t sit through|the last thing i want|minus|aside from|apart from|"
     r"as long as (?:it'?s|its) not|enough with|no more|ditch|scrap|(?:zero|no|little) interest in|sick to death of|"
     r"can'?t be bothered with|zero|steer clear of|keep clear of|couldn'?t stand|couldnt stand|cant stand|"
-    r"(?:i'?ve|have|i) outgrown|grown out of|not a huge fan of|ugh|had it up to here with|couldn'?t get through|couldnt get through|not sold on|draw the line at|unless (?:it'?s|its|it is|there'?s|theres|there is) (?:an? |some )?|(?:seen|watched|had) (?:more than )?enough|(?:rather|sooner) (?:[\w']+ ){1,6}than(?: (?:sit through|watch|see|endure|suffer through))?)\b", re.I)
+    r"(?:i'?ve|have|i) outgrown|grown out of|not a huge fan of|ugh|had it up to here with|couldn'?t get through|couldnt get through|not sold on|draw the line at|go easy on|easy on the|light on the|unless (?:it'?s|its|it is|there'?s|theres|there is) (?:an? |some )?|(?:seen|watched|had) (?:more than )?enough|(?:rather|sooner) (?:[\w']+ ){1,6}than(?: (?:sit through|watch|see|endure|suffer through))?)\b", re.I)
 _POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not for me|(?:is|are)n'?t (?:really )?my thing|"
                           r"not (?:really )?my (?:thing|style|jam|vibe|cup of tea)|scares? me|suck|sucks|sucked|"
                           r"are the worst|is the worst|was the worst|overrated|(?:is|are) getting old|(?<!never )gets? old|hard pass|(?:is|are) a pass|"
@@ -71,17 +71,21 @@ _POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not
                           r"feels? (?:so |really |pretty |kinda |just |a bit |way too )?(?:cheap|dated|tired|stale|lazy|forced|samey|formulaic|predictable|"
                           r"the same|like a rerun)|(?:like )?nails on (?:a |the )?chalk ?board|(?:is|are|'s|'re) dead to me|"
                           r"(?:an? )?(?:hard|instant|automatic|big|easy) skip|(?:i )?(?:tune|tuned|zone|zoned|check|checked) out|(?:nod|nodded|doze|dozed) off|"
-                          r"(?:is|are|'s|'re) out for (?:me|us)|(?:did|does|do) (?:absolutely |literally |just |really )?nothing for me|"
+                          r"(?:is|are|'s|'re) out for (?:me|us)|(?:is|are) out(?: too| as well)?\b(?! there| of| now| yet| in | on | today| soon| this)|"
+                          r"(?:(?:have|has) )?been bled dry|(?:been )?done to death|played out|overdone|beaten to death|milked dry|"
+                          r"lost me|loses? me|(?:leaves?|left) me (?:in a funk|depressed|gutted|miserable|drained|wrecked|cold)|bums? me out|brings? me down|"
+                          r"(?:can'?t|cannot|cant) do (?:it|them|those|that)|(?:such |a real |a total |kind of |kinda )?a drag|"
+                          r"(?:i'?d|id|i would) (?:honestly |literally |genuinely |much )?(?:rather|sooner) (?:get|have|do|eat|watch|sit through|take|go|stare)\b|(?:did|does|do) (?:absolutely |literally |just |really )?nothing for me|"
                           r"wears? (?:me|us) out|wore (?:me|us) out|tires? (?:me|us) out|exhausts? (?:me|us)|(?:has|have|'s) run (?:its|their) course|"
                           r"tap(?:ping|ped)? out|(?:don'?t|dont|do not) (?:really |even )?get the (?:hype|appeal))\b", re.I)
 _INJECTION = re.compile(r"\b(ignore|disregard|forget|override)\b.{0,60}\b(instructions?|prompts?|rules|schema|system)\b|"
-                        r"\[\s*(?:system|assistant|admin|developer)\s*\]|\breply ok to confirm\b|\b(system prompt|your prompt|reveal your|print your|you are now|act as|jailbreak)\b|^\s*(system|assistant)\s*:|"
+                        r"\[\s*(?:system|assistant|admin|developer)\s*\]|\bend of (?:the )?user message\b|\b(?:assistant|system|admin) (?:memo|note)\b|do not mention this note|\breply ok to confirm\b|\b(system prompt|your prompt|reveal your|print your|you are now|act as|jailbreak)\b|^\s*(system|assistant)\s*:|"
                         r"\{\s*\"|\"\s*:\s*[\[{\"]|\b(liked|disliked)_(titles|genres|people)\b|"
                         r"\b(new rule|(to|in|with) (every|each|all) (answer|reply|replies|response|responses))\b|"
                         r"\b(like|dislike|forget):(genre|item|person|keyword|all)\b|\byou are (?:now )?dan\b|\b(?:no|zero|without) (?:restrictions|filters|limits)\b|"
                         r"\bwipe (?:every|all) (?:the )?stored\b", re.I)
 _NEG_OVERRIDE = re.compile(
-    r"\b(never met an?|(?:never|wouldn'?t|won'?t) turn (?:my|our) nose up at|never (?:fails?|ceases?) to|"
+    r"\b(never met an?|can'?t say (?:i'?ve|i have|ive) ever (?:regretted|disliked|hated)|(?:never|don'?t|do not) regret(?:ted)?|(?:never|wouldn'?t|won'?t) turn (?:my|our) nose up at|never (?:fails?|ceases?) to|"
     r"(?:thing|one|ones) that (?:isn'?t|isnt|is not|aren'?t|arent) (?:an? )?|can'?t think of (?:a|an|one|any)|cannot think of (?:a|an|one|any)|don'?t mind|do not mind|wouldn'?t mind|not bad|never get tired|can'?t get enough|no problem with|"
     r"not only|nothing beats|nothing better than|not opposed|never say no|wouldn'?t say no|no matter|can'?t go wrong|"
     r"keep (?:them|it|the|those) coming|never gets? old|(?:never|wouldn'?t|won'?t) turn (?:it |them )?down|"
@@ -152,7 +156,9 @@ _MOODS: dict[str, str] = {
     "samurai": "samurai", "samurais": "samurai", "knight": "knight", "knights": "knight", "ninja": "ninja", "ninjas": "ninja",
     "nature": "nature", "wildlife": "wildlife", "twist at the end": "twist ending", "twists at the end": "twist ending",
     "twist ending at the end": "twist ending", "true crime": "true crime", "talking animal": "talking animal",
-    "talking animals": "talking animal",
+    "talking animals": "talking animal", "submarine": "submarine", "submarines": "submarine", "hockey": "hockey",
+    "chess": "chess", "golf": "golf", "tennis": "tennis", "wrestling": "wrestling", "surfing": "surfing",
+    "supernatural": "supernatural",
 }
 KEYWORD_PHRASES.update(normalize(p) for p in _MOODS)
 _MOOD_NAMES = {normalize(p): kw for p, kw in _MOODS.items()}
@@ -171,20 +177,22 @@ _FORGET = re.compile(r"(?<!you )(?<!\bu )\b(?!(?:drop|ditch|scrap|forget|remove|
                      r"get rid of(?: the)?|scratch(?: the)?|drop(?: the)?|remove(?: the)?|cancel(?: the| my)?|disregard(?: the| my)?|lose the|strike|erase|delete|"
                      r"no longer (?:want|into|interested in)|pretend i never (?:said|mentioned|brought up|asked for)|not into .{0,20} anymore|take back|ignore(?: the)?)\s+(?P<what>[^.,;!?]+)", re.I)
 _FORGET_AFTER = re.compile(r"\b(?:take|cross|strike)\s+(?P<what>[^.,;!?]{2,40}?)\s+(?:off|out of it|out)\b|"
-                           r"(?P<who>[a-z][\w ]{1,30}?)(?:'s| is| are) out\b(?! for (?:me|us))|\bleave\s+(?P<left>[^.,;!?]{2,40}?)\s+out of it after all\b|"
-                           r"\bthe (?P<idea>[a-z][\w ]{1,30}?) (?:thing|idea|bit|part|angle) (?:was (?:a )?(?:bad|dumb|stupid|terrible|silly)(?: idea)?|"
-                           r"[^.,;!?]{0,40}[,.;]?\s*(?:(?:let'?s|lets|just|so|ok|please|maybe)\s+){0,3}(?:drop|scrap|ditch|forget|lose|scratch) (?:it|that)\b)", re.I)
+                           r"(?P<who>[a-z][\w ]{1,30}?)'s out\b(?! for (?:me|us))|\bleave\s+(?P<left>[^.,;!?]{2,40}?)\s+out of it after all\b|"
+                           r"\bthe (?P<idea>[a-z][\w ]{1,30}?) (?:thing|idea|bit|part|angle)\s*(?:was (?:kinda |kind of |pretty |a bit |really )?(?:a )?(?:bad|dumb|stupid|terrible|silly)(?: idea)?|"
+                           r"[^.,;!?]{0,40}[,.;!?…]*\s*(?:(?:yeah|yea|ok|okay|um|hmm)\W+)?(?:(?:let'?s|lets|just|so|ok|please|maybe)\s+){0,3}"
+                           r"(?:drop|scrap|ditch|forget|lose|scratch|shelve|park|nix|table|bin) (?:it|that)\b)", re.I)
 """Forgetting said after the thing: "take horror off the list", "keanu's out"."""
 _REPLACE = re.compile(r"(?:^\s*|[.!?,;:]\s*|\b(?:ok|okay|oh|hmm|um|no|wait|so|and|but)\s+)actually\b|\b("
                       r"instead|changed my mind|change of plans?|(?:completely |totally )?(?:different|new) direction|switch(?:ing)? to|switch it up|mix it up|"
                       r"for a change|now i want|(?:completely |totally |a )?(?:different|new) idea|change(?:d|s)? (?:of )?(?:tack|course|heart)|new plan|actually (?:want|wanna|feel like)\b[^.]*\bnow|"
-                      r"let'?s do|what i (?:actually|really) want|(?:do|doing|pull|pulling) a (?:180|one[- ]eighty)|u-?turn|let'?s go with|on second thought|how about .{1,40} instead)\b", re.I)
+                      r"let'?s do(?! (?:that|it|this|the \w+ one))|what i (?:actually|really) want|(?:do|doing|pull|pulling) a (?:180|one[- ]eighty)|u-?turn|let'?s go with|on second thought|how about .{1,40} instead)\b", re.I)
 _NOTHING_BEFORE = re.compile(r"\b(?:nothing|no movies?|no films?|none|not)(?: (?:made|released|filmed|shot|from|that came out|"
                              r"that was made))? (?:older than|before|earlier than|prior to) (?P<year>\d{4})\b")
 """A lower bound said as an exclusion: "nothing made before 2000" -> from 2000."""
 _SEEN = re.compile(r"\b(seen|saw|watched|already watched|have watched|seen it|seen that|seen them|watched it|caught (?:it|that|this|those)|"
                    r"(?:a|like a) (?:hundred|million|thousand|billion) times|know every line|more times than (?:i|we) (?:can|could) count|"
-                   r"(?:been|gone) through (?:it|them|those|these|all)|old favou?rites?|as a kid|when i was (?:a kid|little|young|younger)|growing up|worn out (?:our|my|the) (?:\w+ ){0,3}(?:dvd|copy|tape|vhs|blu-?ray))\b", re.I)
+                   r"(?:been|gone) through (?:it|them|those|these|all)|(?:can|could) quote|know (?:it|them) by heart|front to back|"
+                   r"played (?:it |that |\w+ )?so much|disc is scratched|old favou?rites?|as a kid|when i was (?:a kid|little|young|younger)|growing up|worn out (?:our|my|the) (?:\w+ ){0,3}(?:dvd|copy|tape|vhs|blu-?ray))\b", re.I)
 _NOT_SEEN = re.compile(r"\b(haven'?t|have not|never|not|didn'?t|did not|hasn'?t)\s+(yet\s+)?(seen|watched|saw)\b", re.I)
 _FEEDBACK_NEG = re.compile(r"\b(not that|not this|not the|not sold|not so much|not (?:so |too )?sure|"
                            r"(?:looks?|sounds?|seems?) (?:kinda |kind of |a bit |a little |pretty |way |too )*(?:slow|long|heavy|intense|mature|grown-?up|violent|scary|dark|dull)|"
@@ -198,7 +206,8 @@ _FEEDBACK_NEG = re.compile(r"\b(not that|not this|not the|not sold|not so much|n
 _FEEDBACK_POS = re.compile(r"\b(looks? (?:really |so |very |pretty |super |kinda )?(good|great|interesting|fun|cool|nice|awesome|amazing|sick|dope|"
                            r"fire|promising|like fun|like a good one|delightful|lovely|cute|perfect|adorable|charming|hilarious|exciting|"
                            r"sweet|neat|solid|decent|epic|intense|wild|right up my (?:street|alley)|up my (?:street|alley))|"
-                           r"(?:right )?up my (?:street|alley)|(?:i'?m|im) (?:so |totally |definitely )?down for|down for (?:that|it|this)|"
+                           r"(?:right )?up my (?:street|alley)|let'?s do (?:that|it|this)|good kind of|(?:could|might|would) work|"
+                           r"(?:kept|been|keep) putting (?:it |that |this )?off|tonight'?s the night|tonights the night|(?:i'?m|im) (?:so |totally |definitely )?down for|down for (?:that|it|this)|"
                            r"(?:i'?d|id|i'?ll|ill|i will|i would) (?:go|roll) with|(?<!not )(?<!not so )sure|(?:sounds?|looks?) like (?:a |my )?(?:blast|winner|hoot|good time|fun time|kinda thing|kind of thing|type of thing)|"
                            r"(?:a |the )?winner|(?:could|can) get behind|i could do|could do (?:that|it|this)|in a good way|"
                            r"dying to (?:see|watch)|(?:been )?want(?:ing|ed)? to (?:see|watch)|add(?:ing|ed)? (?:[\w' ]{1,40} )?to (?:my|the) (?:\w+ )?list|"
@@ -260,7 +269,7 @@ def _negative_before(clause: str, pos: int) -> bool:
     for sep in re.finditer(r"\band\b|,|\bor\b|\bjust\b|\bonly\b|\binstead\b", tail):
         if _POS.search(tail[sep.end():]) or re.search(r"\bjust\b|\bonly\b|\binstead\b", sep.group(0)):
             return False
-        if sep.group(0) == "," and re.match(r"\s*(something|maybe|rather|more|but|perhaps|instead|plus|also|ideally|preferably|"
+        if sep.group(0) == "," and re.match(r"\s*(something|maybe|rather|more|but|perhaps|(?:it'?s|its|it is) (?:more|rather)|instead|plus|also|ideally|preferably|"
                                             r"hopefully|and (ideally|preferably|maybe|also|hopefully|if possible))\b", tail[sep.end():], re.I):
             return False
     return True
@@ -272,10 +281,11 @@ _PIECE_YES = re.compile(r"^[\w' ()-]*?(?:\b100 ?%|\b(only|yes|instead|especially
 _PIECE_NO = re.compile(r"^[\w' ()-]*?(?:\b0 ?%|\b(no|nope|no thanks|never|pass|no way|not so much))\s*$", re.I)
 
 
-def negative_at(clause: str, pos: int, *, has_positive: bool | None = None) -> bool:
+def negative_at(clause: str, pos: int, *, has_positive: bool | None = None, until: int | None = None) -> bool:
     """Whether the span at `pos` in `clause` is disliked: a negative cue before it ("no horror"), or
     after it in a clause with no positive cue ("musicals drive me up the wall"). A comma piece
-    ending in its own verdict decides alone: "no dramas, comedies only", "sci-fi yes, fantasy no"."""
+    ending in its own verdict decides alone: "no dramas, comedies only", "sci-fi yes, fantasy no". A verdict
+    said after `until` (the comma before a later piece with a span of its own) belongs to that span."""
     piece = _PIECE_SPLIT.split(clause[pos:], maxsplit=1)[0]
     own_head = _PIECE_SPLIT.split(clause[:pos])[-1]
     if not _NEG.search(own_head) and len(piece.split()) <= 4 and not re.search(r"\bor\b", piece, re.I):
@@ -293,7 +303,7 @@ def negative_at(clause: str, pos: int, *, has_positive: bool | None = None) -> b
         return True  # "i like scary movies, gore does nothing for me": the piece's own verdict
     if has_positive is None:
         has_positive = bool(_POS.search(clause))
-    return not has_positive and bool(_POSTFIX_NEG.search(clause[pos:]))
+    return not has_positive and bool(_POSTFIX_NEG.search(clause[pos:until]))
 
 
 _NEUTRAL = re.compile(r"\b(?:(?:don'?t|do not|doesn'?t|never) (?:really |actually )?(?:hate|dislike)|not that (?:i|we) (?:hate|dislike)|(?P<against>not (?:against|opposed to)))"
@@ -301,7 +311,7 @@ _NEUTRAL = re.compile(r"\b(?:(?:don'?t|do not|doesn'?t|never) (?:really |actuall
 """A concession, not a taste: "i don't dislike sci fi, but ..." and "not against subtitles or anything" name no slot."""
 _OVER = re.compile(r"\b(?:take|takes|pick|picks|choose|chooses|prefer|prefers|go with)\b.+\bover\s+(?:the\s+)?$|"
                    r"\s>+\s*(?:(?:any|all|every|the|most|your)\s+)?(?:\w+\s+)?$", re.I)
-_PRONOUN = re.compile(r"\b(them|it|those|these|they|that stuff)\b", re.I)
+_PRONOUN = re.compile(r"\b(them|it|those|these|they|that stuff|him|her)\b", re.I)
 _PAST_TASTE = re.compile(r"\bused to (?:be )?(?:really |totally |super |so )?(?:into|love|like|enjoy|watch)", re.I)
 _GOOD_WAY = re.compile(r"\s*(?:but |and )?(?:only |just )?in (?:a|the) (?:good|best) (?:way|possible way)\b", re.I)
 _THIRD_PARTY = re.compile(r"(?<!\bme and )(?<!\bi and )\bmy (?:wife|husband|bf|gf|boyfriend|girlfriend|partner|kids?|son|daughter|mom|mum|dad|brother|sister|"
@@ -309,6 +319,9 @@ _THIRD_PARTY = re.compile(r"(?<!\bme and )(?<!\bi and )\bmy (?:wife|husband|bf|g
                           r"doesnt like|won'?t watch|is scared of|gets scared of)\s+(?:\w+\s+){0,2}$", re.I)
 """Someone else's dislike, said before the span: "my wife can't stand horror" is not the user's slot (what they love
 may still be what the user watches with them: "my mom loves meg ryan, we're watching together")."""
+_THIRD_LIKE = re.compile(r"\bmy (?:wife|husband|bf|gf|boyfriend|girlfriend|partner|kids?|son|daughter|mom|mum|dad|brother|sister|"
+                         r"friends?|roommate|parents|family)\b (?:\w+ ){0,2}?(?:loves?|adores?|likes?|enjoys?|is (?:obsessed with|into|a fan of|crazy about))\b", re.I)
+"""Someone else's liking, said before the thing: "my wife adores nicolas cage (but i find him tiresome)"."""
 _OWN_LIKE = re.compile(r"\b(?:i|we)\s+(?:really\s+|actually\s+|still\s+)?(?:love|like|enjoy|adore|dig)\s+(?:it|them|those|that)\b", re.I)
 _SARCASM = re.compile(r"(?:^|\s)/s\s*$|\(sarcasm\)|\bsarcasm\b|🙄", re.I)
 
@@ -317,7 +330,7 @@ _NEG_WORD = re.compile(r"\b(?:not|never|nope|nah|no|nothing)\b|n['’]t\b|\b(?:d
 _NO_VERDICT_AFTER = re.compile(
     r"\b(?:that|thats|which|who|whom|whose|where|when|as long as|misses|miss|disappoints?|fails?|lets? (?:me|us) down|so long as|if|unless|provided|regret|questions|no matter|guess|"
     r"have to|has to|need to|needs to|needn'?t|matter|matters|care|mind|seen|watched|heard|tried|yet|bad|wrong|stop|enough|sure|only|"
-    r"wait|kidding|lie|lying|either|hurt|harm|count|counts|says?|said|because|since|even|know|sure|or no|or not|else|beats|compares|better)\b|(?:not|n't|nothing) too\b|"
+    r"wait|kidding|lie|lying|either|hurt|harm|count|counts|says?|said|because|since|even|know|sure|or no|or not|else|beats|compares|better|in (?:a|the) (?:good|best) (?:way|possible way))\b|(?:not|n't|nothing) too\b|"
     r"\b(?:weakness|weak spot|soft spot|guilty pleasures?|kryptonite|addict(?:ed|ion)|obsessed|obsession|resist)\b", re.I)
 
 
@@ -331,6 +344,8 @@ def _unread_negation(clause: str, pos: int, end: int, pref: Preference) -> bool:
         return False  # "no country for old men": the negation is the title's own
     if _POS.search(clause[:pos]) or _NEG.search(clause[:pos]):
         return False  # a cue before the span: the rules have read it
+    if re.search(r"\bin (?:a|the) (?:good|best) (?:way|possible way)|\bas (?:a|the highest) (?:compliment|praise)", clause[pos:], re.I):
+        return False  # "... i won't go past my knees at the beach, in the best way"
     piece = _PIECE_SPLIT.split(clause[pos:end], maxsplit=1)[0]
     post = " ".join(piece.split()[max(1, len(re.sub(r"\s*\(\d{4}\)$", "", pref.label).split())):])  # what follows the span
     if not _NEG_WORD.search(post) and not any(verdict_valence(w) < 0 for w in re.findall(r"[a-z]+", post.lower())):
@@ -354,7 +369,8 @@ said after a genre they describe it ("horror that's properly scary"), so they ju
 _SLANG_PRAISE = {"riot", "blast", "wicked", "badass", "savage", "beast", "bonkers", "bananas", "unreal", "ridiculous", "absurd",
                  "bomb", "dope", "nuts", "hardcore", "guilty", "weakness", "addicted", "obsessed", "stupidly", "damn", "freaking",
                  "freakin", "hell", "heck", "shit", "fucking", "bloody", "pretty", "super", "fairly", "quite", "well", "kind",
-                 "kinda", "like", "huge", "big", "certain", "certainly", "true", "truly", "real", "serious", "seriously"}
+                 "kinda", "like", "huge", "big", "certain", "certainly", "true", "truly", "real", "serious", "seriously", "honestly", "yeah",
+                 "yes", "ok", "okay", "lol", "haha", "please"}
 """Words the lexicon scores that people use as mere emphasis or in praise ("pretty insufferable", "was a riot", "damn good")."""
 _PANNING_WORDS = ("tiresome bloated insufferable tedious pointless stale corny preachy pretentious overrated overhyped unwatchable "
                   "bland forgettable snooze snoozefest yawn predictable cliched clichéd cliche generic mediocre underwhelming derivative "
@@ -390,6 +406,12 @@ def _sentiment_lexicon() -> dict[str, float]:
             lexicon[parts[0]] = value
     lexicon.update({word: -1.5 for word in _PANNING_WORDS})
     return lexicon
+
+
+def _judges_badly(text: str) -> bool:
+    """Whether a stretch of text holds a judging word against and none for ("i find him exhausting")."""
+    values = [verdict_valence(w) for w in re.findall(r"[a-z]+", text.lower())]
+    return any(v < 0 for v in values) and not any(v > 0 for v in values)
 
 
 def verdict_valence(word: str) -> float:
@@ -445,13 +467,17 @@ class RuleExtractor:
         for offset, clause in split_clauses(text, keep=titles):
             has_positive = bool(_POS.search(clause))
             subgenre_at: dict[tuple[str, int], str] = {}
-            for pref, pos in self._clause_prefs(clause, turn, subgenre_at):
+            prefs = self._clause_prefs(clause, turn, subgenre_at)
+            for pref, pos in prefs:
+                following = [p for _, p in prefs if p > pos]
+                cut = clause.rfind(",", pos, min(following)) if following else -1  # "a heist movie, just keep the romance out of it"
                 absolute = offset + pos
                 if any(s.start <= absolute < s.end for s in forget_spans):
                     continue
                 if pref.kind == "item" and pref.value in feedback_ids:
                     continue
-                read.append((pref, pos, negative_at(clause, pos, has_positive=has_positive), clause, subgenre_at))
+                read.append((pref, pos, negative_at(clause, pos, has_positive=has_positive, until=cut if cut >= 0 else None),
+                             clause, subgenre_at))
         read = [r for r in read if not _neutral_at(r[3], r[1])]
         clauses = [c for _, c in split_clauses(text, keep=titles)]
         spoken = {clause for _, _, _, clause, _ in read}
@@ -465,14 +491,19 @@ class RuleExtractor:
             while j > 0 and clauses[j] not in spoken and len(clauses[j].split()) <= 1:
                 j -= 1  # skip an "eh" between them
             before = clauses[j]
-            if before not in spoken or not (_PRONOUN.search(clause) or len(before.split()) <= 4):
+            if before not in spoken or not (_PRONOUN.search(clause) or len(before.split()) <= 4 or len(clause.split()) <= 3):
                 continue
             if _OWN_LIKE.search(clause) and before in theirs:  # "my wife can't stand horror but i love it"
                 read = [(pref, pos, False if c == before else negative, c, at) for pref, pos, negative, c, at in read]
                 theirs.discard(before)
-            elif (_POSTFIX_NEG.search(clause) or _NEG.search(clause) and not _POS.search(clause)) \
-                    and not _NEG_OVERRIDE.search(clause) and (not _POS.search(before) or _PAST_TASTE.search(before)):
-                read = [(pref, pos, negative or c == before, c, at) for pref, pos, negative, c, at in read]
+                continue
+            last_span = max(pos for _, pos, _, c, _ in read if c == before)  # "ben stiller cracks me up, adam sandler
+            last_piece = before.rfind(",", 0, last_span) + 1                   # ... not so much": the nearest piece
+            near = before[last_piece:]
+            praised_before = bool(_POS.search(near)) and not _THIRD_LIKE.search(near) and not _PAST_TASTE.search(near)
+            if (_POSTFIX_NEG.search(clause) or (_NEG.search(clause) or _judges_badly(clause)) and not _POS.search(clause)) \
+                    and not _NEG_OVERRIDE.search(clause) and not praised_before:
+                read = [(pref, pos, negative or (c == before and pos >= last_piece), c, at) for pref, pos, negative, c, at in read]
         read = [r for r in read if r[3] not in theirs or not _THIRD_PARTY.search(r[3][:r[1]])]
         sarcasm = _SARCASM.search(text)
         if sarcasm:  # "oh great, more superhero movies, just what i wanted /s": what comes before the marker
@@ -538,6 +569,8 @@ class RuleExtractor:
                 continue
             if phrase in {"short", "shorts"} and not re.search(r"\bshort (movies?|films?|flicks?)|\bshorts\b", masked, re.I):
                 continue  # "long story short", "a short one": no short-film genre
+            if phrase in {"detective", "detectives"} and re.search(r"\bplay(?:ing|ed|s)?\s+$", masked[:raw_start], re.I):
+                continue  # "playing detective along with the characters": an idiom
             if phrase == "crime" and re.search(r"\btrue\s+$", masked[:raw_start], re.I):
                 continue  # "true crime": a documentary theme, not the crime genre
             if phrase in {"humor", "humour"} and re.search(r"\b(?:his|her|their|its|your|my|sense of|the) (?:\w+ )?humou?r\b", masked, re.I):
@@ -559,6 +592,8 @@ class RuleExtractor:
                 continue  # "plot twist, i want a romance now": a figure of speech
             match = re.search(rf"\b{re.escape(np_)}\b", norm)
             if match and not _THEME_AT.search(norm[:match.start()]) and not (np_ == "high school" and re.search(r"\b(?:back in|was in|were in|since|during|after|in my)\s+$", norm[:match.start()])) \
+                    and not re.match(r"\s+(?:thing|question) to\b", norm[match.end():]) \
+                    and not (found and re.search(r"\b(?:is|was|are|were)\s+(?:so\s+|pure\s+|just\s+|really\s+|totally\s+|kinda\s+|pretty\s+)?$", norm[:match.start()])) \
                     and not (_REASON_TOO.search(norm[:match.start()]) and (found or re.match(r"\s*(?:\w+\s+)?for (?:me|my|us|our)\b", norm[match.end():]))):
                 raw_start = norm_positions[min(match.start(), len(norm_positions) - 1)] if norm_positions else 0
                 keyword = _MOODS[phrase]
@@ -657,7 +692,7 @@ class RuleExtractor:
         if re.search(r"\b(black[- ]and[- ]white|black & white|b&w|b/w|silent films?|silent movies?)\b", low):
             delta.year_max = BLACK_AND_WHITE_YEAR_MAX
         elif delta.year_max is None and (old := re.search(r"\b(old|older|oldies|vintage|golden age|old school|old-school|classic old)\b", low)) \
-                and not re.search(r"\b((years?|yrs?|yo) old|not (too )?old|old enough|too old|older than \d{4}|getting old|gets? old|old (?:favou?rites?|friends?|times|days|self|school pal))\b", low) \
+                and not re.search(r"\b((years?|yrs?|yo) old|not (too )?old|old enough|too old|older than \d{4}|getting old|gets? old|the older the better|old (?:favou?rites?|friends?|times|days|self|school pal))\b", low) \
                 and not _NEG.search(re.split(r"[,.;!?]", low[max(0, old.start() - 20):old.start()])[-1]):
             delta.year_max = OLD_YEAR_MAX  # not in "nor did old war movies": old ones disliked, no era asked for
 
@@ -745,6 +780,10 @@ class RuleExtractor:
                           or re.match(rf"{re.escape(title)}\b", norm)  # "up makes me ugly cry": a short title opening the message
                           or any(re.search(rf"\b{re.escape(part)}\b", norm) for part in short)):
                 targets.append(item_id)
+        for match in re.finditer(r"\bthe ([a-z]{3,}) one\b", low):  # "the rat one": the pick whose title starts so
+            starts = [i for i, t in shown_titles.items() if re.match(rf"(?:the |a |an )?{match.group(1)}", t)]
+            if len(starts) == 1 and match.group(1) not in _ORDINALS and match.group(1) not in {"other", "middle", "next"}:
+                targets.append(starts[0])
         if re.search(r"\bthe other (two|three|ones?|2|3)\b|\bthe rest\b", low):
             targets.extend(s for s in shown if s not in targets and s not in exclude)
         all_of_them = re.search(r"\b(all of (them|those|these|em|'em)|seen them all|all (three|five|of them)|both|"
@@ -811,7 +850,7 @@ _SUBGENRES = {"slasher", "slashers", "gangster", "gangsters", "mob", "mafia", "d
 _NARROW_KINDS = {"slasher"}
 """Sub-genres too narrow to stand for their genre: "outgrown slasher movies" rules out slashers, not all horror."""
 
-_TOPIC_STOP = {"either", "too", "also", "though", "tho", "anymore", "tonight", "rn", "lol", "first", "second", "third", "last", "other", "next", "previous", "and", "or", "but", "from", "with", "in", "on", "that", "which", "who", "please", "maybe", "like",
+_TOPIC_STOP = {"all", "day", "every", "whole", "either", "too", "also", "though", "tho", "anymore", "tonight", "rn", "lol", "first", "second", "third", "last", "other", "next", "previous", "and", "or", "but", "from", "with", "in", "on", "that", "which", "who", "please", "maybe", "like",
                "movie", "movies", "film", "films", "for", "to", "of", "is", "are", "was", "it", "this", "something",
                "anything", "thing", "stuff", "the", "a", "an", "too", "very", "really", "set", "made", "by", "where",
                "them", "you", "us", "me", "him", "those", "these", "that",
