@@ -348,10 +348,10 @@ def _unread_negation(clause: str, pos: int, end: int, pref: Preference) -> bool:
         return False  # "... i won't go past my knees at the beach, in the best way"
     piece = _PIECE_SPLIT.split(clause[pos:end], maxsplit=1)[0]
     post = " ".join(piece.split()[max(1, len(re.sub(r"\s*\(\d{4}\)$", "", pref.label).split())):])  # what follows the span
-    if not _NEG_WORD.search(post) and not any(verdict_valence(w) < 0 for w in re.findall(r"[a-z]+", post.lower())):
+    values = [verdict_valence(w) for w in re.findall(r"[a-z]+", post.lower())]
+    if not _NEG_WORD.search(post) and not any(v < 0 for v in values):
         return False
-    return not (_POS.search(post) or _NEG_OVERRIDE.search(post) or _NO_VERDICT_AFTER.search(post)
-                or any(verdict_valence(w) > 0 for w in re.findall(r"[a-z]+", post.lower())))
+    return not (_POS.search(post) or _NEG_OVERRIDE.search(post) or _NO_VERDICT_AFTER.search(post) or any(v > 0 for v in values))
 
 
 _CONTENT_STEMS = ("scar", "sad", "creep", "violen", "gor", "blood", "dark", "disturb", "murder", "kill", "war", "death", "dead", "die",
@@ -709,13 +709,12 @@ class RuleExtractor:
             what = match.group(group)
             start = match.start(group)
             hits = 0
-            people = self.vocab.people_in(what)
-            lone = normalize(what)
-            if not people and lone not in _MOOD_NAMES and (lone in self.vocab.first_names or lone in self.vocab.surnames):  # "leave keanu out of it"
-                full = self.vocab.first_names.get(lone) or self.vocab.surnames[lone]
-                people = [type("Named", (), {"name": self.vocab.people[full]})()]
-            genres = self.vocab.genres_in(what, typos=True)
+            people = [p.name for p in self.vocab.people_in(what)]
             norm = normalize(what)
+            full = self.vocab.first_names.get(norm) or self.vocab.surnames.get(norm)
+            if not people and full and norm not in _MOOD_NAMES:  # "leave keanu out of it": a name alone
+                people = [self.vocab.people[full]]
+            genres = self.vocab.genres_in(what, typos=True)
             themes = [kw for phrase, kw in _MOODS.items()
                       if re.search(rf"\b{re.escape(normalize(phrase))}\b", norm) and not self.vocab.genre(phrase)]
             # loose title matching ("forget inception") only when nothing else is named: "the keanu
@@ -724,8 +723,8 @@ class RuleExtractor:
             for t in titles:
                 forget.append(("item", t.item_id))
                 hits += 1
-            for p in people:
-                forget.append(("person", p.name))
+            for name in people:
+                forget.append(("person", name))
                 hits += 1
             for genre, *_ in genres:
                 forget.append(("genre", genre))
