@@ -1,10 +1,10 @@
 """The labelled extraction sets and their scorer (chatrec.eval.extraction).
 
-Thirteen sets get the same data checks: the development set (tests/data/extraction_cases.yaml, which the
-rule-based extractor was written on) and twelve sets written later by people who never read the
+Fourteen sets get the same data checks: the development set (tests/data/extraction_cases.yaml, which the
+rule-based extractor was written on) and thirteen sets written later by people who never read the
 extractor (tests/data/extraction_heldout*.yaml). Each of those was measured once as held out and
-then used for development (see the HISTORY line at the top of each), except the twelfth, which is
-kept sealed (unread) for the next measurement. The data checks read
+then used for development (see the HISTORY line at the top of each), except the thirteenth, which is
+kept sealed (unread) for the next measurement; a failure on a sealed set reports its F1 only. The data checks read
 data/movies.jsonl directly, so every genre, item id and person in a label is a real catalog value;
 the scorer checks use hand-made predictions with exact expected numbers. The last test runs the
 rule extractor (`none` mode) over every set and keeps its F1 from falling below what it reaches now.
@@ -68,7 +68,7 @@ CASE_SETS = {
     # held-out 3 on: no keyword / mixed categories either, and each keeps its own F1 floor
     **{f"heldout{n}": _later_set(n, floor) for n, floor in
        [(3, 0.89), (4, 0.92), (5, 0.88), (6, 0.96), (7, 0.96), (8, 0.93), (9, 0.96), (10, 0.98), (11, 0.95),
-        (12, 0.65)]},  # 12 is sealed (see its header): data checks only, a floor well under its first score (.714)
+        (12, 0.96), (13, 0.55)]},  # 13 is sealed (see its header): data checks only, a floor well under any first score so far (.71-.85)
 }
 
 
@@ -247,7 +247,9 @@ def rule_extractor():
 def test_rule_extractor_f1_does_not_fall(cases, case_set, rule_extractor):
     """`none` mode over the whole set: a rule change that loses what the rules read now fails here."""
     result = score(cases, lambda message, shown: rule_extractor.extract(message, shown=shown).slots())
-    assert result.f1 >= case_set.min_rules_f1, format_report(result)
+    sealed = case_set.path.read_text(encoding="utf-8").startswith("# SEALED")
+    report = f"F1 {result.f1:.3f} (sealed: aggregates only)" if sealed else format_report(result)  # a failure must not show its messages
+    assert result.f1 >= case_set.min_rules_f1, report
 
 
 # ----------------------------------------------------------------------------- load_cases errors

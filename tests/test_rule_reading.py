@@ -479,3 +479,65 @@ def test_titles_and_feedback_from_held_out_11(rules):
     assert rules.extract("the rat one sounds good", shown=shown).slots() == {"feedback:177922:liked"}
     assert rules.extract("finding nemo i can quote front to back", shown=shown).slots() == {"feedback:154844:seen"}
     assert rules.extract("number two, let's do that", shown=shown).slots() == {"feedback:154844:liked"}
+
+
+@pytest.mark.parametrize("message, expected", [
+    # reactions said after the thing, in words no cue list held before held-out 12
+    ("westerns stress me out, honestly", {"dislike:genre:western"}),
+    ("biopics drag on and on", {"dislike:genre:biography"}),
+    ("horror really tests my patience", {"dislike:genre:horror"}),
+    ("anything gory turns my stomach", {"dislike:keyword:gore"}),
+    ("musicals do squat for me", {"dislike:genre:musical"}),
+    ("anime? outgrew it years ago", {"dislike:genre:animation"}),
+    ("thrillers and mysteries are both a no from me", {"dislike:genre:thriller", "dislike:genre:mystery"}),
+    ("wes anderson films are a bit too quirky for my taste", {"dislike:person:wes anderson"}),
+    ("if there's a clown in it forget it", {"dislike:keyword:clown"}),
+    # a past enthusiasm gone stale, said on a pronoun before the clause's own request
+    ("i was obsessed with vampire movies once but they feel so stale now, maybe a werewolf one?",
+     {"dislike:keyword:vampire", "like:keyword:werewolf"}),
+    # double negatives and litotes are likes; a concession is no slot
+    ("shrek is one i could watch forever and never get sick of it", {"like:item:157924"}),
+    ("i dont not like westerns, i actually love them", {"like:genre:western"}),
+    ("im not saying thrillers are bad, i just want a comedy", {"like:genre:comedy"}),
+    # "like five minutes" is a length, not a like
+    ("documentaries make me doze off within like five minutes", {"dislike:genre:documentary"}),
+    # resets, take-backs and a change of course
+    ("you know what, scratch that, i'm in a comedy mood now", {"like:genre:comedy", "replace"}),
+    ("so the shark thing... nah never mind that", {"forget:keyword:shark"}),
+    ("can we set the heist idea aside", {"forget:keyword:heist"}),
+    ("lets nuke everything and start clean", {"forget:all:all"}),
+    # themes: qualifiers, asides and topics
+    ("some cheesy 90s horror please", {"like:genre:horror", "year_min:1990", "year_max:1999"}),
+    ("gritty crime dramas are my thing", {"like:genre:crime", "like:genre:drama"}),
+    ("a documentary about owls would be cool, nerdy i know", {"like:genre:documentary", "like:keyword:owl"}),
+    ("my month has been a disaster, i need a comedy", {"like:genre:comedy"}),
+    ("my uncle keeps raving about eighties action movies so lets try one",
+     {"like:genre:action", "year_min:1980", "year_max:1989"}),
+    ("i need something thatll keep me laughing", {"like:genre:comedy"}),
+    ("keep it after 2000, old effects make me laugh for the wrong reasons", {"year_min:2001"}),
+    ("meryl streep is a legend, period", {"like:person:meryl streep"}),
+    ("a john carpenter slasher sounds great", {"like:person:john carpenter", "like:keyword:slasher"}),
+    ("we put on toy story for the kids and loved it too", {"like:item:80067"}),
+    ("she wouldnt be caught dead at a musical", {"dislike:genre:musical"}),
+])
+def test_verdicts_resets_and_themes_from_held_out_12(rules, message, expected):
+    assert rules.extract(message).slots() == expected
+
+
+def test_titles_people_and_feedback_from_held_out_12(rules):
+    assert rules.extract("gave the godfather a shot last week and it bored me").slots() == {"dislike:item:161723"}
+    assert rules.extract("halloween 1978 and it follows are my comfort watches").slots() == {"like:item:99244", "like:item:132506"}
+    assert rules.extract("peele's stuff is so smart").slots() == {"like:person:jordan peele"}  # a surname credited twice, nobody else's
+    shown = ["157924", "154844", "177922"]  # Shrek, Finding Nemo, Ratatouille
+    assert rules.extract("seen em all already", shown=shown).slots() == {f"feedback:{i}:seen" for i in shown}
+    assert rules.extract("none of them really appeal tbh", shown=shown).slots() == {f"feedback:{i}:disliked" for i in shown}
+    assert rules.extract("finding nemo i can recite word for word", shown=shown).slots() == {"feedback:154844:seen"}
+    assert rules.extract("the third one has my attention", shown=shown).slots() == {"feedback:177922:liked"}
+    assert rules.extract("the first one looks so grim", shown=shown).slots() == {"feedback:157924:disliked"}
+    assert rules.extract("ratatouille sounds adorable", shown=shown).slots() == {"feedback:177922:liked"}
+    # a genre word said of a shown pick describes it: no genre slot
+    assert rules.extract("shrek might be too crude for my son, skip it", shown=shown).slots() == {"feedback:157924:disliked"}
+    assert rules.extract("that one looks hilarious", shown=shown).slots() == {"feedback:157924:liked"}
+    assert rules.extract("the conjuring gave me the creeps, such a good movie").slots() == {"like:item:185171"}
+    # "top gun" names a pick, not the top one
+    assert rules.extract("top gun i know by heart", shown=["157924", "162573"]).slots() == {"feedback:162573:seen"}

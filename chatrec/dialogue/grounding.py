@@ -31,6 +31,7 @@ GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "comedy": ("comedy",), "comedies": ("comedy",), "funny": ("comedy",), "comedic": ("comedy",),
     "hilarious": ("comedy",), "humor": ("comedy",), "humour": ("comedy",), "laugh": ("comedy",),
     "cracking up": ("comedy",), "in stitches": ("comedy",), "makes me giggle": ("comedy",), "make me giggle": ("comedy",), "crack me up": ("comedy",), "make me laugh": ("comedy",),
+    "have me laughing": ("comedy",), "keep me laughing": ("comedy",), "laughing so hard": ("comedy",), "laugh out loud": ("comedy",),
     "romcom": ("romance", "comedy"), "rom com": ("romance", "comedy"), "rom coms": ("romance", "comedy"),
     "romcoms": ("romance", "comedy"), "romantic comedy": ("romance", "comedy"),
     "romantic comedies": ("romance", "comedy"),
@@ -164,9 +165,12 @@ class Vocabulary:
         self.people = {key: canonical[key] for key in credits}
         self.person_credits = credits
         surname_best: dict[str, tuple[int, str]] = {}
+        bearers = Counter(key.split()[-1] for key in credits)
         for key, count in credits.items():
             surname = key.split()[-1]
-            if len(surname) >= 4 and surname not in _COMMON_WORDS and count >= 4:
+            # a surname stands for its person when often credited, or credited twice and nobody else's ("peele")
+            rare = count >= 2 and bearers[surname] == 1 and surname not in _english_words()
+            if len(surname) >= 4 and surname not in _COMMON_WORDS and (count >= 4 or rare):
                 if count > surname_best.get(surname, (0, ""))[0]:
                     surname_best[surname] = (count, key)
         self.surnames = {s: key for s, (c, key) in surname_best.items()}
@@ -234,7 +238,8 @@ class Vocabulary:
             if word in self.plain_words or word in _COMMON_WORDS or any(s < match.end() and match.start() < e for s, e in taken):
                 continue
             hit = process.extractOne(word, self._genre_words, scorer=fuzz.ratio, score_cutoff=80)
-            if hit and hit[1] < 88 and not (len(hit[0]) == len(word) >= 6 and hit[0][0] == word[0]):
+            if hit and hit[1] < 88 and not (len(hit[0]) == len(word) >= 6 and hit[0][0] == word[0]) \
+                    and not (sorted(hit[0]) == sorted(word) and hit[0][0] == word[0] and hit[0][-1] == word[-1]):  # "scray": two letters swapped
                 hit = None  # below 88 only one letter swapped in a long word: "horrer", "mistery"
             if hit:
                 for genre in self.genre_synonyms[hit[0]]:
@@ -343,6 +348,11 @@ class Vocabulary:
                 year_match = re.search(r"\s*\(?((?:18|19|20)\d\d)\)?$", span)
                 key = normalize(span[:year_match.start()] if year_match else span)
                 ids = self.titles.get(key)
+                if not ids and (head := re.match(r"(.+?)\s+(?:are|were|both|too)\b", span)) and i and is_title[i - 1] \
+                        and re.match(r"\s*(?:and|&)\b", raw.lstrip(" .,;&")):
+                    span, year_match = head.group(1), None  # "scream 1996 and it follows are my go-to watches": the list ends at the verb
+                    key = normalize(span)
+                    ids = self.titles.get(key)
                 if not ids or len(key.split()) > 6 or key in self.genre_synonyms or key in KEYWORD_PHRASES:
                     continue
                 year = int(year_match.group(1)) if year_match else None
@@ -365,6 +375,12 @@ class Vocabulary:
         if bare in self.genre_synonyms or bare in KEYWORD_PHRASES:
             return toks[0][0][:1].isupper() and len(words) >= 2
         before = normalize(text[:toks[0][1]]).split()
+        if before and before[-1] in {"gave", "give", "giving", "gives"} and re.match(
+                r"\s+(?:it\s+)?(?:a|another|one more) (?:fair )?(?:shot|try|go|chance|whirl|watch|look)\b", text[toks[-1][2]:], re.I):
+            return True  # "gave la la land a shot": the frame names a film whatever its words
+        if re.match(r"\s*(?:candy|opener|roll)\b", text[toks[-1][2]:], re.I) and words == ["eye"] \
+                or before[-1:] == ["caught"] and words == ["dead"]:
+            return False  # "eye candy", "wouldn't be caught dead": idioms, not "The Eye" or "The Dead"
         for n in (3, 2):
             if len(before) >= n and " ".join(before[-n:]) in _TITLE_CUE_PAIRS:
                 before = before[:-n] + ["watched"]  # "we put on the witch": a film put on, not a place
@@ -413,7 +429,7 @@ class Vocabulary:
             coined = len(words[0]) >= 6 and words[0].isalpha() and words[0] not in _english_words() \
                 and words[0] not in _COMMON_WORDS and words[0] not in KEYWORD_PHRASES and bool(_english_words())
             return near_cue or coined or (capitalised and (not first_in_sentence or len(phrase) >= 5)) \
-                or (judged and len(phrase) >= 6 and words[0] not in _COMMON_WORDS)
+                or (judged and (len(phrase) >= 6 or len(phrase) >= 4 and words[0] not in _english_words()) and words[0] not in _COMMON_WORDS)
         if capitalised:
             return True
         # "shutter island" typed in lower case: a phrase no plot text uses in lower case is a title

@@ -51,7 +51,7 @@ _POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not
                           r"(?:terrible|awful|trash|garbage|horrible|lame|bad|dumb|stupid|cringe|cringey|a letdown|disappointing)|"
                           r"grates? on me|(?:kind of |kinda |such |a real |a total )?(?:a )?slog|feels? like (?:homework|a chore|work)|"
                           r"(?:is|are) my (?:personal )?hell|(?:doesn'?t|don'?t|didn'?t) grab me|not feeling (?:it|them|that|those)|"
-                          r"(?:is|are|'s|'re|was|were) (?:an? )?(?:big |fat |hard |total |complete |absolute |firm |solid |definite |straight )*"
+                          r"(?:is|are|'s|'re|was|were) (?:both |all |each |just |kinda |pretty much )?(?:an? )?(?:big |fat |hard |total |complete |absolute |firm |solid |definite |straight )*"
                           r"(?:no[- ]go|nope|non-?starter|deal ?-?breaker|never|no from me)|"
                           r"(?:make|makes|made) me (?:wanna|want to) (?:gouge|scream|cry|puke|throw up|hurl|vomit|die|leave|walk out|claw|rip|tear|pull)|"
                           r"puts? me in a coma|(?:make|makes|made|give|gives|gave) me (?:\w+ )?(?:sick|a headache|headaches|nauseous|queasy)|"
@@ -77,7 +77,11 @@ _POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not
                           r"(?:can'?t|cannot|cant) do (?:it|them|those|that)|(?:such |a real |a total |kind of |kinda )?a drag|"
                           r"(?:i'?d|id|i would) (?:honestly |literally |genuinely |much )?(?:rather|sooner) (?:get|have|do|eat|watch|sit through|take|go|stare)\b|(?:did|does|do) (?:absolutely |literally |just |really )?nothing for me|"
                           r"wears? (?:me|us) out|wore (?:me|us) out|tires? (?:me|us) out|exhausts? (?:me|us)|(?:has|have|'s) run (?:its|their) course|"
-                          r"tap(?:ping|ped)? out|(?:don'?t|dont|do not) (?:really |even )?get the (?:hype|appeal))\b", re.I)
+                          r"tap(?:ping|ped)? out|(?:don'?t|dont|do not) (?:really |even )?get the (?:hype|appeal)|"
+                          r"(?:stress|stresses|stressed|freak|freaks|freaked|bum|bummed|gross|grosses|grossed|weird|weirds|weirded) (?:me|us) out|"
+                          r"drag(?:s|ged)? on\b(?! (?:the|a|an|my|your)\b)|(?:tests?|tested|tries|tried|trying) (?:my|our) patience|"
+                          r"turn(?:s|ed)? (?:my|our) stomach|(?:did|does|do) (?:absolutely |literally |just |really )?(?:zilch|squat|nada|zip|jack) for (?:me|us)|"
+                          r"outgrew (?:them|it|those|that|these|\w+ )?|(?<!\bto )(?<!\bnot )forget (?:it|about it)(?!\w)|(?:way |far |much |just |a bit |kinda |a little )?too \w+ for (?:my|our) (?:taste|liking)s?)\b", re.I)
 _INJECTION = re.compile(r"\b(ignore|disregard|forget|override)\b.{0,60}\b(instructions?|prompts?|rules|schema|system)\b|"
                         r"\[\s*(?:system|assistant|admin|developer)\s*\]|\bend of (?:the )?user message\b|\b(?:assistant|system|admin) (?:memo|note)\b|do not mention this note|\breply ok to confirm\b|\b(system prompt|your prompt|reveal your|print your|you are now|act as|jailbreak)\b|^\s*(system|assistant)\s*:|"
                         r"\{\s*\"|\"\s*:\s*[\[{\"]|\b(liked|disliked)_(titles|genres|people)\b|"
@@ -86,12 +90,12 @@ _INJECTION = re.compile(r"\b(ignore|disregard|forget|override)\b.{0,60}\b(instru
                         r"\bwipe (?:every|all) (?:the )?stored\b", re.I)
 _NEG_OVERRIDE = re.compile(
     r"\b(never met an?|can'?t say (?:i'?ve|i have|ive) ever (?:regretted|disliked|hated)|(?:never|don'?t|do not) regret(?:ted)?|(?:never|wouldn'?t|won'?t) turn (?:my|our) nose up at|never (?:fails?|ceases?) to|"
-    r"(?:thing|one|ones) that (?:isn'?t|isnt|is not|aren'?t|arent) (?:an? )?|can'?t think of (?:a|an|one|any)|cannot think of (?:a|an|one|any)|don'?t mind|do not mind|wouldn'?t mind|not bad|never get tired|can'?t get enough|no problem with|"
+    r"(?:thing|one|ones) that (?:isn'?t|isnt|is not|aren'?t|arent) (?:an? )?|can'?t think of (?:a|an|one|any)|cannot think of (?:a|an|one|any)|don'?t mind|do not mind|wouldn'?t mind|not bad|never (?:get|gets|got|grow|grows|ever get) (?:sick|tired|bored|sick and tired) of|never get tired|can'?t get enough|(?:don'?t|dont|do not) not (?:like|love|enjoy|want|dig)|no problem with|"
     r"not only|nothing beats|nothing better than|not opposed|never say no|wouldn'?t say no|no matter|can'?t go wrong|"
     r"keep (?:them|it|the|those) coming|never gets? old|(?:never|wouldn'?t|won'?t) turn (?:it |them )?down|"
     r"(?:don'?t|do not|doesn'?t|wouldn'?t) hate|(?:has|have|'ve|'s) grown on me|"
     r"(?:no way|not like|not that|it'?s not like) (?:i|we)(?:'m| am| are|'re)? (?:not|can'?t|cannot|don'?t|won'?t|wouldn'?t))\b", re.I)
-_POS = re.compile(r"\b((?<!feel )(?<!feels )(?<!felt )(?<!looks )(?<!sounds )(?<!seems )(?<!\bare )(?<!\bis )(?<!\bwas )(?<!\bwere )like[sd]?(?! (?:an? |\d)(?:hour|minute|min|half|few|couple|\d))"
+_POS = re.compile(r"\b((?<!feel )(?<!feels )(?<!felt )(?<!looks )(?<!sounds )(?<!seems )(?<!\bare )(?<!\bis )(?<!\bwas )(?<!\bwere )like[sd]?(?! (?:an? |\d)(?:hour|minute|min|half|few|couple|\d))(?! (?:one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|thirty|forty|fifty|sixty) (?:hour|minute|min|second|sec|day|week)s?\b)"
                   r"(?<!\w (?<!\bi )(?<!\bwe )(?<!would )(?<!i'd )(?<!really )(?<!totally )like(?= (?:that|this|those|these)\b))|"
                   r"love[sd]?|enjoy(ed|s)?|into|fan of|"
                   r"(?<!makes me )(?<!make me )(?<!made me )(?:want|wanna)|need(?! to\b)|lookin'?g? for|mood for|prefer|bonus(?: points)? if|extra points if|even better if|"
@@ -158,7 +162,7 @@ _MOODS: dict[str, str] = {
     "twist ending at the end": "twist ending", "true crime": "true crime", "talking animal": "talking animal",
     "talking animals": "talking animal", "submarine": "submarine", "submarines": "submarine", "hockey": "hockey",
     "chess": "chess", "golf": "golf", "tennis": "tennis", "wrestling": "wrestling", "surfing": "surfing",
-    "supernatural": "supernatural",
+    "supernatural": "supernatural", "giant monster": "giant monster", "giant monsters": "giant monster",
 }
 KEYWORD_PHRASES.update(normalize(p) for p in _MOODS)
 _MOOD_NAMES = {normalize(p): kw for p, kw in _MOODS.items()}
@@ -172,30 +176,33 @@ _RESET_ALL = re.compile(r"\b(start over|start again|start from scratch|from scra
                         r"fresh start|clear (my|the) (preferences|likes|interests|profile|history)|from the top|pretend i never said(?=\s*(?:$|[.!?,]|anything|any of (?:that|this|it)|that\b))|"
                         r"(?:let'?s )?begin again|back to square one|nothing i'?ve said (?:so far |before )?counts|nothing ive said (?:so far |before )?counts|start (?:(?:this|the|it|whole|thing|all|everything) ){1,3}over|"
                         r"clear out (?:everything|all|it all)|(?:delete|clear|wipe|erase|reset) (?:all (?:of )?)?(?:my )?likes and dislikes|"
-                        r"everything i (?:said|told you) (?:before |earlier |so far )?(?:doesn'?t|doesnt|does not) (?:matter|count))\b", re.I)
+                        r"everything i (?:said|told you) (?:before |earlier |so far )?(?:doesn'?t|doesnt|does not) (?:matter|count)|nuke (?:it all|everything|all of it|all that)|"
+                        r"back to the drawing board|none of (?:my|the|what i) (?:earlier |previous |old |other |said |told you )*(?:stuff|picks|preferences|answers|choices|likes|said|requests) counts?)\b", re.I)
 _FORGET = re.compile(r"(?<!you )(?<!\bu )\b(?!(?:drop|ditch|scrap|forget|remove|lose) (?:it|that|this|them)\b)(?:forget(?! to\b)(?: about)?|never ?mind(?: about)?|don'?t worry about(?: the)?|leave out(?: the)?|undo(?: the)?|nvm(?: the)?|scrap(?: the)?|ditch(?: the)?|"
                      r"get rid of(?: the)?|scratch(?: the)?|drop(?: the)?|remove(?: the)?|cancel(?: the| my)?|disregard(?: the| my)?|lose the|strike|erase|delete|"
                      r"no longer (?:want|into|interested in)|pretend i never (?:said|mentioned|brought up|asked for)|not into .{0,20} anymore|take back|ignore(?: the)?)\s+(?P<what>[^.,;!?]+)", re.I)
 _FORGET_AFTER = re.compile(r"\b(?:take|cross|strike)\s+(?P<what>[^.,;!?]{2,40}?)\s+(?:off|out of it|out)\b|"
                            r"(?P<who>[a-z][\w ]{1,30}?)'s out\b(?! for (?:me|us))|\bleave\s+(?P<left>[^.,;!?]{2,40}?)\s+out of it after all\b|"
                            r"\bthe (?P<idea>[a-z][\w ]{1,30}?) (?:thing|idea|bit|part|angle)\s*(?:was (?:kinda |kind of |pretty |a bit |really )?(?:a )?(?:bad|dumb|stupid|terrible|silly)(?: idea)?|"
-                           r"[^.,;!?]{0,40}[,.;!?…]*\s*(?:(?:yeah|yea|ok|okay|um|hmm)\W+)?(?:(?:let'?s|lets|just|so|ok|please|maybe)\s+){0,3}"
-                           r"(?:drop|scrap|ditch|forget|lose|scratch|shelve|park|nix|table|bin) (?:it|that)\b)", re.I)
+                           r"[^.,;!?]{0,40}[,.;!?…]*\s*(?:(?:yeah|yea|ok|okay|um|hmm|nah|eh|actually)\W+)?(?:(?:let'?s|lets|just|so|ok|please|maybe)\s+){0,3}"
+                           r"(?:drop|scrap|ditch|forget|lose|scratch|shelve|park|nix|table|bin|never ?mind|nvm|skip) (?:it|that)\b)|"
+                           r"\b(?:leave|set|put|push)\s+(?P<aside>[^.,;!?]{2,40}?)\s+aside\b", re.I)
 """Forgetting said after the thing: "take horror off the list", "keanu's out"."""
 _REPLACE = re.compile(r"(?:^\s*|[.!?,;:]\s*|\b(?:ok|okay|oh|hmm|um|no|wait|so|and|but)\s+)actually\b|\b("
                       r"instead|changed my mind|change of plans?|(?:completely |totally )?(?:different|new) direction|switch(?:ing)? to|switch it up|mix it up|"
                       r"for a change|now i want|(?:completely |totally |a )?(?:different|new) idea|change(?:d|s)? (?:of )?(?:tack|course|heart)|new plan|actually (?:want|wanna|feel like)\b[^.]*\bnow|"
-                      r"let'?s do(?! (?:that|it|this|the \w+ one))|what i (?:actually|really) want|(?:do|doing|pull|pulling) a (?:180|one[- ]eighty)|u-?turn|let'?s go with|on second thought|how about .{1,40} instead)\b", re.I)
+                      r"let'?s do(?! (?:that|it|this|the \w+ one))|what i (?:actually|really) want|(?:do|doing|pull|pulling) a (?:180|one[- ]eighty)|u-?turn|let'?s go with|on second thought|how about .{1,40} instead|scratch (?:all (?:of )?)?(?:that|this|those))\b", re.I)
 _NOTHING_BEFORE = re.compile(r"\b(?:nothing|no movies?|no films?|none|not)(?: (?:made|released|filmed|shot|from|that came out|"
                              r"that was made))? (?:older than|before|earlier than|prior to) (?P<year>\d{4})\b")
 """A lower bound said as an exclusion: "nothing made before 2000" -> from 2000."""
-_SEEN = re.compile(r"\b(seen|saw|watched|already watched|have watched|seen it|seen that|seen them|watched it|caught (?:it|that|this|those)|"
+_SEEN = re.compile(r"\b(seen|saw|watched|word for word|already watched|have watched|seen it|seen that|seen them|watched it|caught (?:it|that|this|those)|"
                    r"(?:a|like a) (?:hundred|million|thousand|billion) times|know every line|more times than (?:i|we) (?:can|could) count|"
-                   r"(?:been|gone) through (?:it|them|those|these|all)|(?:can|could) quote|know (?:it|them) by heart|front to back|"
+                   r"(?:been|gone) through (?:it|them|those|these|all)|(?:can|could) quote|know (?:it |them |that one |this one )?by heart|front to back|"
                    r"played (?:it |that |\w+ )?so much|disc is scratched|old favou?rites?|as a kid|when i was (?:a kid|little|young|younger)|growing up|worn out (?:our|my|the) (?:\w+ ){0,3}(?:dvd|copy|tape|vhs|blu-?ray))\b", re.I)
 _NOT_SEEN = re.compile(r"\b(haven'?t|have not|never|not|didn'?t|did not|hasn'?t)\s+(yet\s+)?(seen|watched|saw)\b", re.I)
 _FEEDBACK_NEG = re.compile(r"\b(not that|not this|not the|not sold|not so much|not (?:so |too )?sure|"
-                           r"(?:looks?|sounds?|seems?) (?:kinda |kind of |a bit |a little |pretty |way |too )*(?:slow|long|heavy|intense|mature|grown-?up|violent|scary|dark|dull)|"
+                           r"(?:looks?|sounds?|seems?) (?:kinda |kind of |a bit |a little |pretty |way |too |so |really |very |super )*(?:slow|long|heavy|intense|mature|grown-?up|violent|scary|dark|dull|bleak|grim|depressing|gloomy|sad)|"
+                           r"none of (?:these|those|them|em|'em|the \w+) (?:really |quite |actually )?(?:grabs?|appeals?|interests?|excites?|speaks? to|jumps? out|stands? out|does it|do it)|"
                            r"(?:doesn'?t|doesnt|don'?t|dont|does not|do not) (?:really |quite )?(?:look|sound|seem)s? (?:like|good|great|fun|interesting|appealing)|no thanks|nah|nope|(?:'s|is) a no|a no from me|"
                            r"(?:sounds?|looks?) (?:way |a bit |kinda |a little )?too \w+|(?:don'?t|doesn'?t) (?:really )?do it for me|don'?t like|didn'?t like|hated|boring|"
                            r"pass on|skip|not for me|not interested|no to|don'?t want|meh|not feeling|looks bad|"
@@ -211,9 +218,9 @@ _FEEDBACK_POS = re.compile(r"\b(looks? (?:really |so |very |pretty |super |kinda
                            r"(?:i'?d|id|i'?ll|ill|i will|i would) (?:go|roll) with|(?<!not )(?<!not so )sure|(?:sounds?|looks?) like (?:a |my )?(?:blast|winner|hoot|good time|fun time|kinda thing|kind of thing|type of thing)|"
                            r"(?:a |the )?winner|(?:could|can) get behind|i could do|could do (?:that|it|this)|in a good way|"
                            r"dying to (?:see|watch)|(?:been )?want(?:ing|ed)? to (?:see|watch)|add(?:ing|ed)? (?:[\w' ]{1,40} )?to (?:my|the) (?:\w+ )?list|"
-                           r"yes please|works for me|sign me up|count me in|"
+                           r"yes please|works for me|sign me up|count me in|(?:has|have|got|caught|grabbed|gets|grabs) (?:my|our) (?:attention|eye|interest)|"
                            r"sounds? (?:really |so |very |pretty |super )?(good|great|"
-                           r"interesting|fun|cool|nice|awesome|amazing|perfect|delightful|lovely|promising|intriguing)|perfect|i'?ll (watch|try|check)|"
+                           r"interesting|fun|cool|nice|awesome|amazing|perfect|delightful|lovely|promising|intriguing|cute|adorable|charming|hilarious)|perfect|i'?ll (watch|try|check)|"
                            r"love (that|it|the)|like (that|it|the)|great (pick|choice|one)|yes+|yeah|yep|nice one|"
                            r"that one|good one|interesting|love it|i like)\b", re.I)
 _REFERS_TO_PICK = re.compile(r"\b(it|that|this|that one|this one|those|these|them|the (first|second|third|fourth|"
@@ -306,13 +313,13 @@ def negative_at(clause: str, pos: int, *, has_positive: bool | None = None, unti
     return not has_positive and bool(_POSTFIX_NEG.search(clause[pos:until]))
 
 
-_NEUTRAL = re.compile(r"\b(?:(?:don'?t|do not|doesn'?t|never) (?:really |actually )?(?:hate|dislike)|not that (?:i|we) (?:hate|dislike)|(?P<against>not (?:against|opposed to)))"
+_NEUTRAL = re.compile(r"\b(?:(?:don'?t|do not|doesn'?t|never) (?:really |actually )?(?:hate|dislike)|(?:i'?m |im |i am )?not saying(?: that)?|not that (?:i|we) (?:hate|dislike)|(?P<against>not (?:against|opposed to)))"
                       r"\s+(?:(?:a |an |the |some |good |great |\w+ )?){0,2}$", re.I)
 """A concession, not a taste: "i don't dislike sci fi, but ..." and "not against subtitles or anything" name no slot."""
 _OVER = re.compile(r"\b(?:take|takes|pick|picks|choose|chooses|prefer|prefers|go with)\b.+\bover\s+(?:the\s+)?$|"
                    r"\s>+\s*(?:(?:any|all|every|the|most|your)\s+)?(?:\w+\s+)?$", re.I)
 _PRONOUN = re.compile(r"\b(them|it|those|these|they|that stuff|him|her)\b", re.I)
-_PAST_TASTE = re.compile(r"\bused to (?:be )?(?:really |totally |super |so )?(?:into|love|like|enjoy|watch)", re.I)
+_PAST_TASTE = re.compile(r"\bused to (?:be )?(?:really |totally |super |so )?(?:into|love|like|enjoy|watch|obsessed with|hooked on|crazy about|(?:a )?(?:big |huge )?fan of|big on)", re.I)
 _GOOD_WAY = re.compile(r"\s*(?:but |and )?(?:only |just )?in (?:a|the) (?:good|best) (?:way|possible way)\b", re.I)
 _THIRD_PARTY = re.compile(r"(?<!\bme and )(?<!\bi and )\bmy (?:wife|husband|bf|gf|boyfriend|girlfriend|partner|kids?|son|daughter|mom|mum|dad|brother|sister|"
                           r"friends?|roommate|parents|family)\b (?:\w+ ){0,2}?(?:can'?t stand|cant stand|hates?|doesn'?t like|don'?t like|"
@@ -467,7 +474,7 @@ class RuleExtractor:
         for offset, clause in split_clauses(text, keep=titles):
             has_positive = bool(_POS.search(clause))
             subgenre_at: dict[tuple[str, int], str] = {}
-            prefs = self._clause_prefs(clause, turn, subgenre_at)
+            prefs = self._clause_prefs(clause, turn, subgenre_at, described=bool(feedback))
             for pref, pos in prefs:
                 following = [p for _, p in prefs if p > pos]
                 cut = clause.rfind(",", pos, min(following)) if following else -1  # "a heist movie, just keep the romance out of it"
@@ -485,8 +492,14 @@ class RuleExtractor:
         for i, clause in enumerate(clauses):
             # "my brother keeps sending me war movies, but i just can't get into them": a verdict on a pronoun
             # in a clause of its own judges the spans of the clause before ("westerns? eh. never understood the appeal")
-            if clause in spoken or not i:
+            if not i:
                 continue
+            if clause in spoken:  # "... but they feel so tired now, maybe a ghost story?": a verdict on a pronoun before the clause's own span
+                first = min(pos for _, pos, _, c, _ in read if c == clause)
+                comma = clause.rfind(",", 0, first)
+                if comma < 0 or not _PRONOUN.search(clause[:comma]):
+                    continue
+                clause = clause[:comma]
             j = i - 1
             while j > 0 and clauses[j] not in spoken and len(clauses[j].split()) <= 1:
                 j -= 1  # skip an "eh" between them
@@ -523,7 +536,7 @@ class RuleExtractor:
         for pref, pos, negative, clause, subgenre_at in read:
             pref.positive = not negative
             pref.hard = negative and pref.kind == "genre"
-            if negative and (pref.value, pos) in subgenre_at:
+            if (negative or subgenre_at.get((pref.value, pos)) in _NARROW_KINDS) and (pref.value, pos) in subgenre_at:
                 subgenre_dislikes.append((pref, subgenre_at[(pref.value, pos)]))
             (delta.dislikes if negative else delta.likes).append(pref)
             if pref.kind == "item":
@@ -534,7 +547,11 @@ class RuleExtractor:
                 delta.dislikes.remove(pref)
                 delta.dislikes.append(Preference(kind="keyword", value=phrase, label=phrase, turn=turn, weight=0.8,
                                                  positive=False))
-        if feedback and re.search(r"\bfor (?:my|the|our) (?:kids|children|family)\b|\bfamily night\b", text, re.I):
+            elif phrase in _NARROW_KINDS and pref in delta.likes:  # "a wes craven slasher": slashers, not all horror
+                delta.likes.remove(pref)
+                delta.likes.append(Preference(kind="keyword", value=phrase, label=phrase, turn=turn, weight=0.8))
+        watched = any(p.kind == "item" for p in delta.likes) and re.search(r"\b(?:put on|threw on|watched|showed|played)\b", text, re.I)
+        if (feedback or watched) and re.search(r"\bfor (?:my|the|our) (?:kids|children|family)\b|\bfamily night\b", text, re.I):
             delta.likes = [p for p in delta.likes if not (p.kind == "genre" and p.value == "family")]  # who the pick is for
         delta.likes = _unique(delta.likes)
         dislike_keys = {p.key for p in delta.dislikes}
@@ -543,8 +560,10 @@ class RuleExtractor:
         return delta
 
     # ---- spans within a clause --------------------------------------------------------------
-    def _clause_prefs(self, clause: str, turn: int, subgenre_at: dict[tuple[str, int], str]) -> list[tuple[Preference, int]]:
-        """(preference, offset) for every span in one clause; `subgenre_at` collects sub-genre words by (genre, offset)."""
+    def _clause_prefs(self, clause: str, turn: int, subgenre_at: dict[tuple[str, int], str], *,
+                      described: bool = False) -> list[tuple[Preference, int]]:
+        """(preference, offset) for every span in one clause; `subgenre_at` collects sub-genre words by (genre, offset).
+        With `described` (the message judges a shown pick) a genre word said of "it" describes the pick."""
         found: list[tuple[Preference, int]] = []
         taken: list[_Span] = []
         for match in self.vocab.titles_in(clause):
@@ -575,14 +594,21 @@ class RuleExtractor:
                 continue  # "true crime": a documentary theme, not the crime genre
             if phrase in {"humor", "humour"} and re.search(r"\b(?:his|her|their|its|your|my|sense of|the) (?:\w+ )?humou?r\b", masked, re.I):
                 continue  # "his humor just isn't for me": a person's manner, not the comedy genre
+            if re.match(r"\s*(?:\w+\s+){0,2}?for (?:all )?the wrong reasons\b", normalize(masked)[end:]) \
+                    or phrase == "period" and re.match(r"\s*[.!?]*\s*$", normalize(masked)[end:]) and re.search(r",\s*$", masked[:raw_start]):
+                continue  # "make me giggle for the wrong reasons", "she's a queen, period": no genre asked for
             if phrase in {"music", "history", "war", "sport", "period"} and not re.search(
                     rf"\b{phrase}s?\b\s*(movies?|films?|flicks?|documentar|genre|stuff|ones?)?", masked, re.I):
                 continue
+            if normalize(phrase).rstrip("s") != genre and (described or any(t.start < raw_start for t in titled)) \
+                    and _SAID_OF_IT.search(masked[:raw_start]) and not _NEG.search(_PIECE_SPLIT.split(masked[:raw_start])[-1]):
+                continue  # "shrek 2 is hilarious", "that one looks hilarious", "gave me the creeps": a film described, not a taste
             if phrase in _SUBGENRES:
                 subgenre_at[(genre, raw_start)] = _singular(phrase)
             found.append((Preference(kind="genre", value=genre, label=genre, turn=turn), raw_start))
         norm = normalize(masked)
         genre_phrases = {p for _, _, _, p in self.vocab.genres_in(masked, typos=True)}
+        unmasked = norm
         # a theme word counts in a request or a statement of taste, not in "my cat knocked a glass over"
         themed = bool(_POS.search(clause) or _NEG.search(clause) or _POSTFIX_NEG.search(clause)
                       or _MOVIE_TALK.search(clause) or len(norm.split()) <= 3 or bool(genre_phrases))
@@ -591,6 +617,11 @@ class RuleExtractor:
             if np_ in genre_phrases or (np_ == "plot twist" and re.match(r"\s*plot twist\s*[,:!-]", masked, re.I)):
                 continue  # "plot twist, i want a romance now": a figure of speech
             match = re.search(rf"\b{re.escape(np_)}\b", norm)
+            if match and np_ in _QUALIFIERS and self._qualifies(unmasked[match.end():], genre_phrases):
+                continue  # "cheesy giant monster flicks", "sad dramas": the adjective qualifies a kind named after it
+            if match and (re.match(r"\s*,?\s*(?:i know|ik|right|huh)\b", norm[match.end():])
+                          or re.search(r"\b(?:has|have|had) been (?:a |an |such a |a total |a complete |an absolute |total )?$", norm[:match.start()])):
+                continue  # "weird i know", "my week has been a disaster": an aside, not a theme
             if match and not _THEME_AT.search(norm[:match.start()]) and not (np_ == "high school" and re.search(r"\b(?:back in|was in|were in|since|during|after|in my)\s+$", norm[:match.start()])) \
                     and not re.match(r"\s+(?:thing|question) to\b", norm[match.end():]) \
                     and not (found and re.search(r"\b(?:is|was|are|were)\s+(?:so\s+|pure\s+|just\s+|really\s+|totally\s+|kinda\s+|pretty\s+)?$", norm[:match.start()])) \
@@ -605,7 +636,7 @@ class RuleExtractor:
             if topic:
                 words = []
                 for word in topic.group(1).lower().split():
-                    if word in _TOPIC_STOP:
+                    if word in _TOPIC_STOP or word in _DECADE_WORDS or re.fullmatch(r"\d+s?", word) or self.vocab.genre(word):
                         break
                     words.append(word)
                 keyword = _singular(" ".join(words))
@@ -613,6 +644,14 @@ class RuleExtractor:
                     found.append((Preference(kind="keyword", value=keyword, label=keyword, turn=turn, weight=0.8),
                                   topic.start(1)))
         return found
+
+    def _qualifies(self, after: str, genre_phrases: set[str]) -> bool:
+        """Whether the (normalized) text right after a mood word names a genre or a theme it qualifies."""
+        words = after.split()
+        if words and re.fullmatch(r"\d0s|(?:19|20)\d0s|eighties|nineties|seventies|sixties|fifties", words[0]):
+            words = words[1:]  # "cheesy 80s action"
+        heads = [" ".join(words[:n]) for n in (3, 2, 1) if len(words) >= n]
+        return any(h in genre_phrases or (h in _MOOD_NAMES and h not in _QUALIFIERS) or self.vocab.genre(h) for h in heads)
 
     # ---- eras ---------------------------------------------------------------------------
     def _eras(self, text: str, delta: GroundedDelta) -> None:
@@ -704,7 +743,7 @@ class RuleExtractor:
         forget: list[tuple[str, str]] = []
         spans: list[_Span] = []
         matches = [(m, "what") for m in _FORGET.finditer(text)]
-        matches += [(m, next(g for g in ("what", "who", "left", "idea") if m.group(g))) for m in _FORGET_AFTER.finditer(text)]
+        matches += [(m, next(g for g in ("what", "who", "left", "idea", "aside") if m.group(g))) for m in _FORGET_AFTER.finditer(text)]
         for match, group in matches:
             what = match.group(group)
             start = match.start(group)
@@ -753,6 +792,9 @@ class RuleExtractor:
                                  r"(?!\s+(?:year|week|night|month|time|weekend|summer|winter|christmas|halloween|day|decade|century)\b)"
                                  r"|#\s?(\d)|\bnumber (\d|one|two|three|four|five)\b|\bno\.? ?(\d)\b", low):
             word = match.group(1)
+            if word == "top" and re.match(r"top\s+[a-z]", low[match.start():]) and not re.match(
+                    r"top\s+(?:one|pick|choice|suggestion|rec|result|two|three|\d)\b", low[match.start():]):
+                continue  # "top gun": a title's word, not the top pick
             if word == "middle":
                 rank = len(shown) // 2 + 1 if len(shown) % 2 else 0
             elif word:
@@ -786,7 +828,7 @@ class RuleExtractor:
         if re.search(r"\bthe other (two|three|ones?|2|3)\b|\bthe rest\b", low):
             targets.extend(s for s in shown if s not in targets and s not in exclude)
         all_of_them = re.search(r"\b(all of (them|those|these|em|'em)|seen them all|all (three|five|of them)|both|"
-                                r"(every|each) (single )?(one )?of (them|those|these))\b", low)
+                                r"(every|each) (single )?(one )?of (them|those|these)|none of (them|those|these|em|'em)|seen (em|'em|them|those|these) all)\b", low)
         if all_of_them and not (all_of_them.group(0) == "both" and len(set(targets)) == 2):
             targets = list(shown)
         refers = bool(_REFERS_TO_PICK.search(low))
@@ -832,10 +874,13 @@ class RuleExtractor:
         return [Feedback(item_id=t, kind=k) for t, k in out.items()]
 
 
-_THEME_AT = re.compile(r"(?:\b(?:they re|theyre|it s|its|he s|she s|scared me|scares me|made me|makes me|i m|im|i am|i feel|feeling)\s+(?:just |so |really |kinda |pretty |too |way too )?"
+_THEME_AT = re.compile(r"(?:\b(?:they re|theyre|it s|its|he s|she s|scared me|scares me|made me|makes me|i m|im|i am|i feel|feeling)\s+(?:just |so |really |kinda |pretty |too |way too |\w+ly )?"
                        r"|\b(?:my|our|his|her|their)\s+(?:\w+\s+)?|\bnational\s+|\b(?:hey|heya|hi|hello|yo|thanks|thank you|dear)\s+|\b(?:talk(?:ing)? to|chat(?:ting)? with|you re|you are|ur)\s+(?:a |an )?)$")
 """Where a theme word describes, not asks: "they're just silly", "scared me silly", "when i'm sad", "my dog barked",
 "talking to a robot" (the text is normalized: "they're" reads "they re")."""
+_SAID_OF_IT = re.compile(r"\b(?:is|are|was|were|'s|looks?|looked|sounds?|seems?|too|gave (?:me|us) the|gives? (?:me|us) the|got the)\s+"
+                         r"(?:(?:so|really|kinda|kind of|pretty|way|super|a bit|a little|just|very|my|our|two|three|go-?to|all-?time|favou?rite|such a|a|an|the|most|too)\s+){0,4}$", re.I)
+"""What says a genre word of a film already named ("is hilarious", "looks too creepy", "my two go-to spooky (watches)")."""
 _REASON_TOO = re.compile(r"(?<!\bnot )(?<!\bnothing )(?<!\bno )(?<!\bnothin )\b(?:way |a bit |a little |kinda |far |just |much )?too\s+$")
 """A "too X" after a named thing is the reason for a verdict ("isn't for me, too weird"), not a theme of its own;
 "nothing too sad" still asks for no sad films."""
@@ -852,8 +897,15 @@ _NARROW_KINDS = {"slasher"}
 _TOPIC_STOP = {"all", "day", "every", "whole", "either", "too", "also", "though", "tho", "anymore", "tonight", "rn", "lol", "first", "second", "third", "last", "other", "next", "previous", "and", "or", "but", "from", "with", "in", "on", "that", "which", "who", "please", "maybe", "like",
                "movie", "movies", "film", "films", "for", "to", "of", "is", "are", "was", "it", "this", "something",
                "anything", "thing", "stuff", "the", "a", "an", "too", "very", "really", "set", "made", "by", "where",
-               "them", "you", "us", "me", "him", "those", "these", "that",
+               "them", "you", "us", "me", "him", "those", "these", "that", "would", "could", "should", "will", "can", "might", "be",
+               "sounds", "sound", "seems", "looks", "were", "has", "have", "had",
                "what", "how", "why", "when", "who", "whom", "whose", "it", "my", "your", "our", "their", "his", "her"}
+
+
+_QUALIFIERS = {"cheesy", "sad", "cute", "campy", "silly", "quirky", "dark", "gritty", "weird", "wholesome", "cozy", "witty",
+               "clever", "intense", "emotional", "uplifting", "heartwarming", "epic", "atmospheric", "relaxing", "inspiring",
+               "violent"}
+"""Mood words that, right before a genre or a theme ("sad dramas", "cheesy giant monster flicks"), qualify it: no slot of their own."""
 
 
 def canonical_keyword(phrase: str) -> str:
@@ -866,7 +918,7 @@ def _singular(phrase: str) -> str:
     words = phrase.split()
     if words and len(words[-1]) > 4 and words[-1].endswith("oes") and words[-1] not in {"shoes", "canoes"}:
         words[-1] = words[-1][:-2]  # "volcanoes" -> "volcano"
-    elif words and len(words[-1]) > 4 and words[-1].endswith("s") and not words[-1].endswith(("ss", "us", "is")):
+    elif words and len(words[-1]) >= 4 and words[-1].endswith("s") and not words[-1].endswith(("ss", "us", "is", "as", "os", "ies")):
         words[-1] = words[-1][:-1]
     return " ".join(words)
 
