@@ -82,3 +82,28 @@ def test_theme_words_stay_themes_in_a_genre_field(vocab):
     slots = read(vocab, "I like action but not too much violence",
                  InterestDelta(liked_genres=["action"], disliked_genres=["violence"]), embedder=EverythingIsSimilar())
     assert slots == {"like:genre:action", "dislike:keyword:violence"}
+
+
+@pytest.mark.parametrize("message, proposal, expected", [
+    # real proposals of the embedded model on held-out 5-12: what the rules declined on purpose stays declined
+    ("its not that i hate action movies, i just prefer a good mystery", InterestDelta(disliked_genres=["action"], liked_genres=["mystery"]),
+     {"like:genre:mystery"}),
+    ("i'd take john carpenter over wes craven any day of the week", InterestDelta(liked_people=["John Carpenter", "Wes Craven"]),
+     {"like:person:john carpenter"}),
+    ("i used to love slasher movies back in high school but now they just feel cheap",
+     InterestDelta(liked_genres=["horror"], avoid_keywords=["slasher"]), {"dislike:keyword:slasher"}),
+    ("was gonna say sci fi but nah, some kind of fantasy adventure", InterestDelta(liked_genres=["sci-fi", "fantasy", "adventure"]),
+     {"like:genre:fantasy", "like:genre:adventure"}),
+    # ... but a span the rules did not read still comes in
+    ("i dont dislike comedies or anything, but tonight i want something with tom hanks",
+     InterestDelta(disliked_genres=["comedy"], liked_people=["Tom Hanks"]), {"like:person:tom hanks"}),
+])
+def test_what_the_rules_declined_stays_declined(vocab, message, proposal, expected):
+    assert read(vocab, message, proposal) == expected
+
+
+def test_a_title_given_feedback_is_not_also_a_like(vocab):
+    extractor = Extractor(ScriptedLLM([InterestDelta(liked_titles=["Clueless"])]), vocab)
+    delta, _ = extractor.extract("clueless is such a classic, i watched it every weekend in middle school",
+                                 shown=["143623", "157924"])  # Clueless, Shrek
+    assert delta.slots() == {"feedback:143623:seen"}

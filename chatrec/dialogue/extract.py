@@ -257,11 +257,14 @@ class Extractor:
 
 
 def merge(ruled: GroundedDelta, proposed: GroundedDelta) -> GroundedDelta:
-    """Union of both readings; where they disagree on polarity, the rules (which read negation) win."""
+    """Union of both readings; where they disagree on polarity, the rules (which read negation) win, and what
+    the rules declined on purpose ("i don't hate action", "carpenter over craven", a title the message gives
+    feedback on) stays declined."""
     out = ruled.model_copy(deep=True)
     rule_keys = {p.key: p.positive for p in ruled.likes + ruled.dislikes}
+    declined = set(ruled.declined) | {("item", f.item_id) for f in ruled.feedback}
     for pref in proposed.likes + proposed.dislikes:
-        if pref.key in rule_keys:
+        if pref.key in rule_keys or pref.key in declined:
             continue
         (out.likes if pref.positive else out.dislikes).append(pref)
         if pref.kind == "item" and pref.value not in out.mentioned_items:
@@ -290,7 +293,8 @@ def _taken_back(message: str) -> str:
     onto any message ("something funny with Jim Carrey" -> forget Jim Carrey).
     """
     spans = [m.group("what") for m in _FORGET.finditer(message)]
-    spans += [m.group("what") or m.group("who") or m.group("idea") for m in _FORGET_AFTER.finditer(message)]
+    spans += [m.group("what") or m.group("who") or m.group("left") or m.group("idea") or m.group("aside")
+              for m in _FORGET_AFTER.finditer(message)]
     return " | ".join(s for s in spans if s)
 
 

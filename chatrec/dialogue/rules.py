@@ -485,6 +485,7 @@ class RuleExtractor:
                     continue
                 read.append((pref, pos, negative_at(clause, pos, has_positive=has_positive, until=cut if cut >= 0 else None),
                              clause, subgenre_at))
+        delta.declined += [r[0].key for r in read if _neutral_at(r[3], r[1])]
         read = [r for r in read if not _neutral_at(r[3], r[1])]
         clauses = [c for _, c in split_clauses(text, keep=titles)]
         spoken = {clause for _, _, _, clause, _ in read}
@@ -517,6 +518,7 @@ class RuleExtractor:
             if (_POSTFIX_NEG.search(clause) or (_NEG.search(clause) or _judges_badly(clause)) and not _POS.search(clause)) \
                     and not _NEG_OVERRIDE.search(clause) and not praised_before:
                 read = [(pref, pos, negative or (c == before and pos >= last_piece), c, at) for pref, pos, negative, c, at in read]
+        delta.declined += [r[0].key for r in read if r[3] in theirs and _THIRD_PARTY.search(r[3][:r[1]])]
         read = [r for r in read if r[3] not in theirs or not _THIRD_PARTY.search(r[3][:r[1]])]
         sarcasm = _SARCASM.search(text)
         if sarcasm:  # "oh great, more superhero movies, just what i wanted /s": what comes before the marker
@@ -545,10 +547,12 @@ class RuleExtractor:
         for pref, phrase in subgenre_dislikes:  # "something scary but not a slasher": horror yes, slashers no
             if (pref.value in liked_genres or phrase in _NARROW_KINDS) and pref in delta.dislikes:
                 delta.dislikes.remove(pref)
+                delta.declined.append(pref.key)
                 delta.dislikes.append(Preference(kind="keyword", value=phrase, label=phrase, turn=turn, weight=0.8,
                                                  positive=False))
             elif phrase in _NARROW_KINDS and pref in delta.likes:  # "a wes craven slasher": slashers, not all horror
                 delta.likes.remove(pref)
+                delta.declined.append(pref.key)
                 delta.likes.append(Preference(kind="keyword", value=phrase, label=phrase, turn=turn, weight=0.8))
         watched = any(p.kind == "item" for p in delta.likes) and re.search(r"\b(?:put on|threw on|watched|showed|played)\b", text, re.I)
         if (feedback or watched) and re.search(r"\bfor (?:my|the|our) (?:kids|children|family)\b|\bfamily night\b", text, re.I):

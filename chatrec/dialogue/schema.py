@@ -82,6 +82,10 @@ class GroundedDelta(BaseModel):
     replace: bool = False
     feedback: list[Feedback] = Field(default_factory=list)
     mentioned_items: list[str] = Field(default_factory=list)
+    declined: list[tuple[str, str]] = Field(default_factory=list, exclude=True)
+    """Keys (("genre", "horror")) the rules read in the message and gave no slot on purpose: a concession ("i don't
+    hate action"), the loser of a choice, someone else's taste, a genre narrowed to a kind ("a slasher"), a
+    qualifying adjective ("cute romcom"). An LLM's proposal does not bring them back (see extract.merge)."""
 
     def is_empty(self) -> bool:
         return not (self.likes or self.dislikes or self.year_min or self.year_max or self.forget
