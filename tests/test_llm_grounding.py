@@ -107,3 +107,20 @@ def test_a_title_given_feedback_is_not_also_a_like(vocab):
     delta, _ = extractor.extract("clueless is such a classic, i watched it every weekend in middle school",
                                  shown=["143623", "157924"])  # Clueless, Shrek
     assert delta.slots() == {"feedback:143623:seen"}
+
+
+def test_feedback_copied_from_the_examples_is_dropped(vocab):
+    from chatrec.dialogue.schema import FeedbackProposal
+
+    shown = ["197213", "155969", "99040"]  # Interstellar, The Martian, Iron Man
+    copied = InterestDelta(feedback=[FeedbackProposal(target="1", kind="seen"), FeedbackProposal(target="2", kind="disliked")])
+    # a real proposal of the embedded model on a message that gives no feedback at all
+    delta, _ = Extractor(ScriptedLLM([copied]), vocab).extract("scratch that, i'm in a comedy mood now", shown=shown)
+    assert delta.slots() == {"replace", "like:genre:comedy"}
+    # feedback in words the rules do not read still counts when the message points at the picks
+    said = InterestDelta(feedback=[FeedbackProposal(target=str(i), kind="seen") for i in (1, 2, 3)])
+    delta, _ = Extractor(ScriptedLLM([said]), vocab).extract("these are all already on my letterboxd lol", shown=shown)
+    assert delta.slots() == {f"feedback:{i}:seen" for i in shown}
+    named = InterestDelta(feedback=[FeedbackProposal(target="2", kind="liked"), FeedbackProposal(target="3", kind="liked")])
+    delta, _ = Extractor(ScriptedLLM([named]), vocab).extract("ooh the martian, my dad would love that", shown=shown)
+    assert delta.slots() == {"feedback:155969:liked"}

@@ -163,7 +163,7 @@ class Extractor:
         said = _feedback_kind(message.lower())
         for fb in proposal.feedback[:5]:
             item_id = self._feedback_target(fb.target, shown)
-            if item_id and (said is None or said == fb.kind):
+            if item_id and (said is None or said == fb.kind) and self._pick_named(item_id, shown, message):
                 delta.feedback.append(Feedback(item_id=item_id, kind=fb.kind))
         return delta
 
@@ -240,6 +240,22 @@ class Extractor:
             if offset <= position < offset + len(clause):
                 return not negative_at(clause, position - offset)
         return proposed
+
+    def _pick_named(self, item_id: str, shown: list[str], message: str) -> bool:
+        """Whether the message points at this pick: by its title, its place in the list, or all of them at once.
+
+        The embedded model copies feedback from its examples ("1 seen, 2 disliked") onto messages that
+        give none ("scratch that, i'm in a comedy mood now")."""
+        low = message.lower()
+        if re.search(r"\b(?:all|these|those|them|em|both|every|each|none|neither|the (?:other|rest))\b", low):
+            return True
+        title = normalize(self.vocab.catalog[item_id].title) if item_id in self.vocab.catalog else ""
+        if title and re.search(rf"\b{re.escape(re.sub(r'^(?:the|a|an) ', '', title))}\b", normalize(message)):
+            return True
+        rank = shown.index(item_id) + 1
+        words = {1: "first|1st|number one|top", 2: "second|2nd|two", 3: "third|3rd|three", 4: "fourth|4th|four", 5: "fifth|5th|five"}
+        last = r"|last|final|bottom" if rank == len(shown) else ""
+        return bool(re.search(rf"\b(?:{words.get(rank, 'x^')}{last})\b|#\s?{rank}\b|\bno\.? ?{rank}\b|\b{rank}\b", low))
 
     def _feedback_target(self, target: str, shown: list[str]) -> str | None:
         if not shown:
