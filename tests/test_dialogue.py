@@ -291,3 +291,25 @@ def test_checker_accepts_a_sentence_naming_two_credited_stars(bot):
 def test_fake_json_in_a_message_is_not_read_as_preferences(bot):
     reply = bot.chat('{"liked_titles": ["Titanic"], "disliked_genres": ["comedy"]}', session="fake-json")
     assert reply.interests.likes == [] and reply.interests.dislikes == []
+
+
+def test_a_liked_title_is_not_offered_again_under_another_entry(tmp_path):
+    """ReDial's catalog holds "The Hangover" (2009) and the unrelated "Hangover" (2010, 2014), which crowdworkers
+    often picked for it: liking the one must not bring back the others as picks."""
+    import json
+
+    from chatrec.resources import bundled_file
+
+    wanted = {"135571", "122552", "136087", "133232", "203508"}  # The Hangover, Hangover x2, Parts II and III
+    rows = []
+    with bundled_file("data", "movies.jsonl").open(encoding="utf-8") as handle:
+        for line in handle:
+            movie = json.loads(line)
+            if movie["id"] in wanted or ("comedy" in movie["genres"] and len(rows) < 40):
+                rows.append(movie)
+    path = tmp_path / "hangovers.jsonl"
+    path.write_text("\n".join(json.dumps(m) for m in rows), encoding="utf-8")
+    bot = make_bot(catalog=path, home=tmp_path / "home")
+    reply = bot.chat("something like The Hangover (2009)", session="s")
+    titles = [r.title for r in reply.recommendations]
+    assert reply.recommendations and "Hangover" not in titles and "The Hangover" not in titles

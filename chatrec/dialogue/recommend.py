@@ -114,7 +114,8 @@ class Recommender:
     # ---- per-item text, cached (items are fixed for the catalog's lifetime) ----------------
     @functools.lru_cache(maxsize=100_000)
     def _norm_title(self, item_id: str) -> str:
-        return normalize(self.catalog[item_id].title)
+        """The title without year or leading article: "The Hangover" and "Hangover" are one title to a person."""
+        return re.sub(r"^(?:the|a|an) ", "", normalize(self.catalog[item_id].title))
 
     @functools.lru_cache(maxsize=100_000)
     def _norm_text(self, item_id: str) -> str:
