@@ -15,9 +15,10 @@ import numpy as np
 
 from rapidfuzz import fuzz
 
-from chatrec.dialogue.grounding import _COMMON_WORDS, KEYWORD_PHRASES, NOT_GENRE, Vocabulary, normalize
+from chatrec.dialogue.grounding import _COMMON_WORDS, KEYWORD_PHRASES, NOT_GENRE, Vocabulary, bare_title, normalize
 from chatrec.dialogue.rules import (
     _DECADE_WORDS,
+    _ORDINALS,
     _FORGET,
     _FORGET_AFTER,
     _INJECTION,
@@ -249,13 +250,15 @@ class Extractor:
         low = message.lower()
         if re.search(r"\b(?:all|these|those|them|em|both|every|each|none|neither|the (?:other|rest))\b", low):
             return True
-        title = normalize(self.vocab.catalog[item_id].title) if item_id in self.vocab.catalog else ""
-        if title and re.search(rf"\b{re.escape(re.sub(r'^(?:the|a|an) ', '', title))}\b", normalize(message)):
+        title = bare_title(self.vocab.catalog[item_id].title) if item_id in self.vocab.catalog else ""
+        if title and re.search(rf"\b{re.escape(title)}\b", normalize(message)):
             return True
         rank = shown.index(item_id) + 1
-        words = {1: "first|1st|number one|top", 2: "second|2nd|two", 3: "third|3rd|three", 4: "fourth|4th|four", 5: "fifth|5th|five"}
-        last = r"|last|final|bottom" if rank == len(shown) else ""
-        return bool(re.search(rf"\b(?:{words.get(rank, 'x^')}{last})\b|#\s?{rank}\b|\bno\.? ?{rank}\b|\b{rank}\b", low))
+        # the rules' ordinal words; a bare "one"/"two" only after "number" ("that one", "the other two" name no place)
+        at_rank = {w for w, r in _ORDINALS.items() if r == rank or (r == -1 and rank == len(shown))}
+        counted = {w for w in at_rank if w in _COUNT_WORDS}
+        places = sorted(at_rank - counted) + [f"number {w}" for w in sorted(counted)] + [rf"#\s?{rank}", rf"no\.? ?{rank}", str(rank)]
+        return bool(re.search(rf"(?<!\w)(?:{'|'.join(places)})\b", low))
 
     def _feedback_target(self, target: str, shown: list[str]) -> str | None:
         if not shown:
@@ -270,6 +273,9 @@ class Extractor:
             if item_id in self.vocab.catalog and normalize(self.vocab.catalog[item_id].title) == t:
                 return item_id
         return None
+
+
+_COUNT_WORDS = {"one", "two", "three", "four", "five"}
 
 
 def merge(ruled: GroundedDelta, proposed: GroundedDelta) -> GroundedDelta:

@@ -75,6 +75,11 @@ def normalize(text: str) -> str:
     return " ".join(text.split())
 
 
+def bare_title(text: str) -> str:
+    """A title as people say it: normalized, without a leading article ("The Hangover" -> "hangover")."""
+    return re.sub(r"^(?:the|a|an) ", "", normalize(text))
+
+
 _COMMON_WORDS = set(
     "a an the it he she her him his they them we us you your i me my mine our this that these those "
     "up down in out on off over under again here there when where why how all any both each few more most "
@@ -146,7 +151,7 @@ class Vocabulary:
             key = normalize(item.title)
             if key:
                 self.titles[key].append(item.id)
-            stripped = re.sub(r"^(the|a|an) ", "", key)
+            stripped = bare_title(key)
             if stripped != key and stripped:
                 self.titles.setdefault(stripped, [])
                 if item.id not in self.titles[stripped]:

@@ -22,7 +22,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from chatrec.catalog import Catalog, Item
-from chatrec.dialogue.grounding import Vocabulary, normalize
+from chatrec.dialogue.grounding import Vocabulary, bare_title, normalize
 from chatrec.dialogue.rules import _NEG, split_clauses
 from chatrec.dialogue.state import InterestState
 from chatrec.embeddings import Embedder
@@ -115,7 +115,7 @@ class Recommender:
     @functools.lru_cache(maxsize=100_000)
     def _norm_title(self, item_id: str) -> str:
         """The title without year or leading article: "The Hangover" and "Hangover" are one title to a person."""
-        return re.sub(r"^(?:the|a|an) ", "", normalize(self.catalog[item_id].title))
+        return bare_title(self.catalog[item_id].title)
 
     @functools.lru_cache(maxsize=100_000)
     def _norm_text(self, item_id: str) -> str:

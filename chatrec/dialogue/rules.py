@@ -485,8 +485,7 @@ class RuleExtractor:
                     continue
                 read.append((pref, pos, negative_at(clause, pos, has_positive=has_positive, until=cut if cut >= 0 else None),
                              clause, subgenre_at))
-        delta.declined += [r[0].key for r in read if _neutral_at(r[3], r[1])]
-        read = [r for r in read if not _neutral_at(r[3], r[1])]
+        read = self._decline(read, _neutral_at, delta)
         clauses = [c for _, c in split_clauses(text, keep=titles)]
         spoken = {clause for _, _, _, clause, _ in read}
         theirs = {clause for _, pos, _, clause, _ in read if _THIRD_PARTY.search(clause[:pos])}
@@ -518,8 +517,7 @@ class RuleExtractor:
             if (_POSTFIX_NEG.search(clause) or (_NEG.search(clause) or _judges_badly(clause)) and not _POS.search(clause)) \
                     and not _NEG_OVERRIDE.search(clause) and not praised_before:
                 read = [(pref, pos, negative or (c == before and pos >= last_piece), c, at) for pref, pos, negative, c, at in read]
-        delta.declined += [r[0].key for r in read if r[3] in theirs and _THIRD_PARTY.search(r[3][:r[1]])]
-        read = [r for r in read if r[3] not in theirs or not _THIRD_PARTY.search(r[3][:r[1]])]
+        read = self._decline(read, lambda clause, pos: clause in theirs and bool(_THIRD_PARTY.search(clause[:pos])), delta)
         sarcasm = _SARCASM.search(text)
         if sarcasm:  # "oh great, more superhero movies, just what i wanted /s": what comes before the marker
             read = [(pref, pos, negative or 0 <= text.find(c) and text.find(c) + pos < sarcasm.start(), c, at)
@@ -563,6 +561,17 @@ class RuleExtractor:
         delta.dislikes = _unique(delta.dislikes)
         return delta
 
+    @staticmethod
+    def _decline(read: list, no_slot, delta: GroundedDelta) -> list:
+        """The readings `no_slot(clause, pos)` does not hold for; the others go to `delta.declined` (an LLM may not bring them back)."""
+        kept = []
+        for r in read:
+            if no_slot(r[3], r[1]):
+                delta.declined.append(r[0].key)
+            else:
+                kept.append(r)
+        return kept
+
     # ---- spans within a clause --------------------------------------------------------------
     def _clause_prefs(self, clause: str, turn: int, subgenre_at: dict[tuple[str, int], str], *,
                       described: bool = False) -> list[tuple[Preference, int]]:
@@ -581,6 +590,7 @@ class RuleExtractor:
             found.append((Preference(kind="person", value=match.name, label=match.name, turn=turn), match.start))
             taken.append(_Span(match.start, match.end))
         masked = _mask(clause, taken)
+        norm_masked = normalize(masked)
         norm_positions = _norm_index(masked)
         for genre, start, end, phrase in self.vocab.genres_in(masked, typos=True):
             raw_start = norm_positions[min(start, len(norm_positions) - 1)] if norm_positions else 0
@@ -598,8 +608,8 @@ class RuleExtractor:
                 continue  # "true crime": a documentary theme, not the crime genre
             if phrase in {"humor", "humour"} and re.search(r"\b(?:his|her|their|its|your|my|sense of|the) (?:\w+ )?humou?r\b", masked, re.I):
                 continue  # "his humor just isn't for me": a person's manner, not the comedy genre
-            if re.match(r"\s*(?:\w+\s+){0,2}?for (?:all )?the wrong reasons\b", normalize(masked)[end:]) \
-                    or phrase == "period" and re.match(r"\s*[.!?]*\s*$", normalize(masked)[end:]) and re.search(r",\s*$", masked[:raw_start]):
+            if re.match(r"\s*(?:\w+\s+){0,2}?for (?:all )?the wrong reasons\b", norm_masked[end:]) \
+                    or phrase == "period" and not norm_masked[end:].strip() and re.search(r",\s*$", masked[:raw_start]):
                 continue  # "make me giggle for the wrong reasons", "she's a queen, period": no genre asked for
             if phrase in {"music", "history", "war", "sport", "period"} and not re.search(
                     rf"\b{phrase}s?\b\s*(movies?|films?|flicks?|documentar|genre|stuff|ones?)?", masked, re.I):
@@ -610,9 +620,9 @@ class RuleExtractor:
             if phrase in _SUBGENRES:
                 subgenre_at[(genre, raw_start)] = _singular(phrase)
             found.append((Preference(kind="genre", value=genre, label=genre, turn=turn), raw_start))
-        norm = normalize(masked)
+        norm = norm_masked
         genre_phrases = {p for _, _, _, p in self.vocab.genres_in(masked, typos=True)}
-        unmasked = norm
+        unmasked = norm  # `norm` loses each theme as it is read; a qualifier looks at what followed it
         # a theme word counts in a request or a statement of taste, not in "my cat knocked a glass over"
         themed = bool(_POS.search(clause) or _NEG.search(clause) or _POSTFIX_NEG.search(clause)
                       or _MOVIE_TALK.search(clause) or len(norm.split()) <= 3 or bool(genre_phrases))
