@@ -541,3 +541,61 @@ def test_titles_people_and_feedback_from_held_out_12(rules):
     assert rules.extract("the conjuring gave me the creeps, such a good movie").slots() == {"like:item:185171"}
     # "top gun" names a pick, not the top one
     assert rules.extract("top gun i know by heart", shown=["157924", "162573"]).slots() == {"feedback:162573:seen"}
+
+
+@pytest.mark.parametrize("message, expected", [
+    # a negative word inside a longer phrase that accepts or praises (held-out 13)
+    ("nothing would make us happier than a cozy mystery tonight", {"like:genre:mystery"}),  # "cozy" qualifies it
+    ("a zombie flick wouldnt be the worst idea honestly", {"like:keyword:zombie"}),
+    ("there's no such thing as a boring heist movie", {"like:keyword:heist"}),
+    ("im not against a western but nothing too slow", {"like:genre:western"}),
+    ("thriller isn't bad or anything but i want a comedy", {"like:genre:comedy"}),  # a concession: no slot
+    ("that one scared the daylights out of me in the best possible way, more horror please", {"like:genre:horror"}),
+    # reactions said after the thing
+    ("dramas put my husband and me to sleep", {"dislike:genre:drama"}),
+    ("i really cant be bothered with sequels anymore", {"dislike:keyword:sequel"}),
+    ("christopher nolan is overated imo", {"dislike:person:christopher nolan"}),
+    ("romance sounds nice but keep the musical numbers out of it please", {"like:genre:romance", "dislike:genre:musical"}),
+    ("throw in a dragon and im sold", {"like:keyword:dragon"}),
+    # a kind of a genre refused next to the genre itself: the kind is the dislike
+    ("horror yes, found footage horror no", {"like:genre:horror", "dislike:keyword:found footage"}),
+    # the loser of "rather X than Y" gets no slot when both are named; "rather watch paint dry" still rules out
+    ("i'd much rather watch a western than a musical", {"like:genre:western"}),
+    ("i'd rather watch paint dry than a musical", {"dislike:genre:musical"}),
+    # eras: an exclusion of what came after is an upper bound; "old" of something that is no film is no era
+    ("nothing released after 1999 please", {"year_max:1999"}),
+    ("my dad and his old army buddies are coming over, we want a western", {"like:genre:western"}),
+    ("some old westerns please", {"like:genre:western", "year_max:1969"}),
+    # resets said about an earlier mention; a change of course
+    ("what i said about horror before, forget it, not in the mood", {"forget:genre:horror"}),
+    ("ok wait, scrap the arrival thing, wrong movie", {"forget:item:157190"}),
+    ("forget the thing (1982)", {"forget:item:141101"}),  # a title that is only "the" + a filler word stays whole
+    ("lets switch things up, gimme a western", {"like:genre:western", "replace"}),
+    # genre words: a feeling asked for, a family film, a two-word typo; on-screen actions are no theme
+    ("some scary stuff, i wanna get spooked", {"like:genre:horror"}),
+    ("something the whole family could sit through", {"like:genre:family"}),  # not the band "The Who"
+    ("a scince fiction adventure please", {"like:genre:sci-fi", "like:genre:adventure"}),
+    ("the moment they break into song i'm out, so no musicals", {"dislike:genre:musical"}),
+    ("the second they start dancing i zone out, musicals are a no", {"dislike:genre:musical"}),
+    ("a documentary about the big bang please", {"like:genre:documentary", "like:keyword:big bang"}),
+    ("docs about the deep ocean are my favorite", {"like:genre:documentary", "like:keyword:deep ocean"}),  # not "The Deep"
+])
+def test_verdicts_resets_and_themes_from_held_out_13(rules, message, expected):
+    assert rules.extract(message).slots() == expected
+
+
+def test_titles_people_and_feedback_from_held_out_13(rules):
+    assert rules.extract("fave of all time: the empire strikes back").slots() == {"like:item:197690"}
+    assert rules.extract("all time favorite: children of men").slots() == {"like:item:161817"}
+    assert rules.extract("christopher nolans stuff never misses").slots() == {"like:person:christopher nolan"}
+    assert rules.extract("shrek is fun for the kids but honestly i'm over it").slots() == {"dislike:item:157924"}
+    shown = ["157924", "154844", "177922"]  # Shrek, Finding Nemo, Ratatouille
+    assert rules.extract("my roommate forced me to watch all of them last year", shown=shown).slots() == {
+        f"feedback:{i}:seen" for i in shown}
+    assert rules.extract("shrek is way too silly for me, the last one maybe?", shown=shown).slots() == {
+        "feedback:157924:disliked", "feedback:177922:liked"}
+    assert rules.extract("finding nemo is a bit too sad for my kids, the other two look fun", shown=shown).slots() == {
+        "feedback:154844:disliked", "feedback:157924:liked", "feedback:177922:liked"}  # no family genre: the kids are who it is for
+    assert rules.extract("ok sure, that one might be fun, i'll give it a shot", shown=shown).slots() == {"feedback:157924:liked"}
+    assert rules.extract("seen the second one. what's ratatouille about?", shown=shown).slots() == {"feedback:154844:seen"}
+    assert rules.extract("the third one, way too dark for tonight", shown=shown).slots() == {"feedback:177922:disliked"}

@@ -27,7 +27,7 @@ GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "sci fi": ("sci-fi",), "scifi": ("sci-fi",), "science fiction": ("sci-fi",), "sf": ("sci-fi",),
     "syfy": ("sci-fi",), "sci fis": ("sci-fi",),
     "horror": ("horror",), "scary": ("horror",), "horrors": ("horror",), "slasher": ("horror",),
-    "slashers": ("horror",), "creepy": ("horror",), "frightening": ("horror",), "spooky": ("horror",),
+    "slashers": ("horror",), "creepy": ("horror",), "frightening": ("horror",), "spooky": ("horror",), "spooked": ("horror",),
     "comedy": ("comedy",), "comedies": ("comedy",), "funny": ("comedy",), "comedic": ("comedy",),
     "hilarious": ("comedy",), "humor": ("comedy",), "humour": ("comedy",), "laugh": ("comedy",),
     "cracking up": ("comedy",), "in stitches": ("comedy",), "makes me giggle": ("comedy",), "make me giggle": ("comedy",), "crack me up": ("comedy",), "make me laugh": ("comedy",),
@@ -158,6 +158,7 @@ class Vocabulary:
                     self.titles[stripped].append(item.id)
         self._title_keys = list(self.titles)
         self._genre_words = [p for p in self.genre_synonyms if " " not in p and len(p) >= 5]
+        self._genre_pairs = [p for p in self.genre_synonyms if p.count(" ") == 1 and len(p) >= 10]
         self.max_title_tokens = min(12, max((len(k.split()) for k in self._title_keys), default=1))
         credits: Counter[str] = Counter()
         canonical: dict[str, str] = {}
@@ -238,6 +239,15 @@ class Vocabulary:
                 taken.append((match.start(), match.end()))
                 for genre in self.genre_synonyms[phrase]:
                     found.append((genre, match.start(), match.end(), phrase))
+        for match in re.finditer(r"(?=\b([a-z]{4,} [a-z]{4,})\b)", norm if typos else ""):  # "scince fiction"
+            pair, start = match.group(1), match.start(1)
+            if any(s < start + len(pair) and start < e for s, e in taken) or all(w in self.plain_words for w in pair.split()):
+                continue
+            hit = process.extractOne(pair, self._genre_pairs, scorer=fuzz.ratio, score_cutoff=90)
+            if hit and all(a[:1] == b[:1] for a, b in zip(pair.split(), hit[0].split())):
+                taken.append((start, start + len(pair)))
+                for genre in self.genre_synonyms[hit[0]]:
+                    found.append((genre, start, start + len(pair), hit[0]))
         for match in re.finditer(r"[a-z]{5,}", norm if typos else ""):  # typos: "comdies", "horor", "documentry"
             word = match.group(0)
             if word in self.plain_words or word in _COMMON_WORDS or any(s < match.end() and match.start() < e for s, e in taken):
@@ -376,6 +386,9 @@ class Vocabulary:
             return bracketed or not (len(words) == 1 and words[0] in _YEAR_WORDS)
         if phrase.isdigit() or len(phrase) <= 2:
             return False
+        if len(phrase) >= 5 and re.search(r"\b(?:masterpiece|favou?rite(?: (?:movie|film))?(?: ever| of all time)?|fave|goat|10/10|top pick|"
+                                          r"guilty pleasure|comfort (?:movie|film|watch))\s*[:–—-]\s*$", text[:toks[0][1]], re.I):
+            return True  # "absolute masterpiece: children of men": a film introduced by its verdict
         bare = re.sub(r"^(?:a|an) ", "", re.sub(r" (movies?|films?|flicks?|ones?)$", "", phrase))  # "a haunted house": a theme
         if bare in self.genre_synonyms or bare in KEYWORD_PHRASES:
             return toks[0][0][:1].isupper() and len(words) >= 2
@@ -437,8 +450,11 @@ class Vocabulary:
                 or (judged and (len(phrase) >= 6 or len(phrase) >= 4 and words[0] not in _english_words()) and words[0] not in _COMMON_WORDS)
         if capitalised:
             return True
-        # "shutter island" typed in lower case: a phrase no plot text uses in lower case is a title
         rare = any(w not in _COMMON_WORDS and w not in self.plain_words for w in words)
+        if not rare and (before[-1:] in (["about"], ["involving"]) or before[-2:] in (["about", "the"], ["involving", "the"])) \
+                and re.match(r"\s+(?!(?:and|or|but|with|that|which|who|is|was|are|were|please|pls|lol|movies?|films?)\b)[a-z]+\b", text[toks[-1][2]:]):
+            return False  # "anything about the deep sea": the first words of a topic, not "The Deep"
+        # "shutter island" typed in lower case: a phrase no plot text uses in lower case is a title
         if not rare and before and before[-1] in {"in", "at", "on", "into", "from", "around", "near", "inside"}:
             return False  # "a favorite in our house": a place, not the film "Our House"
         return far_cue or judged or len(words) >= 4 or (len(words) <= 3 and rare and not any(w in self.genre_synonyms for w in words))
@@ -468,6 +484,8 @@ class Vocabulary:
                     continue
                 key = normalize(" ".join(t[0] for t in tokens[i:i + size]))
                 name = self.people.get(key)
+                if name is None and key.endswith("s"):
+                    name = self.people.get(key[:-1])  # "wes andersons whole thing": a possessive typed without its apostrophe
                 capital = tokens[i][0][:1].isupper()
                 if name is None and size >= 2 and len(key) >= 9 and (capital or key.split()[0] in self._person_first_words
                                                                      or key.split()[-1] in self.surnames
@@ -476,7 +494,8 @@ class Vocabulary:
                     hit = process.extractOne(key, self._people_keys, scorer=fuzz.ratio, score_cutoff=cutoff)
                     if not hit and size == 2:  # "morgan freemen": the first name typed right, one slip in the surname
                         first, last = key.split()[0], key.split()[-1]
-                        same_first = [k for k in self._people_by_first.get(first, ()) if k.split()[-1][:1] == last[:1]]
+                        same_first = [k for k in self._people_by_first.get(first, ()) if k.split()[-1][:1] == last[:1]] \
+                            if first not in {"the", "a", "an", "my", "our", "his", "her", "their", "your"} else []  # "the whole" is not The Who
                         hit = process.extractOne(key, same_first, scorer=fuzz.ratio, score_cutoff=85) if len(last) >= 5 else None
                     name = self.people[hit[0]] if hit else None
                 if name:
@@ -541,7 +560,8 @@ _JUDGED_AFTER = re.compile(
     r"(?:a\s+|an\s+)?(?:brilliant|great|amazing|awesome|incredible|fantastic|excellent|perfect|masterpiece|overrated|"
     r"underrated|slog|terrible|awful|boring|mid|trash|garbage|meh|fine|ok|okay|good|bad|the best|the worst|"
     r"a masterpiece|a classic|my favou?rite|fire|peak|a letdown|disappointing|beautiful|stunning|gorgeous|hilarious|"
-    r"overhyped|overblown|forgettable|mediocre|unwatchable|torture|painful|unbearable|a snooze|a mess)\b)|"
+    r"overhyped|overblown|forgettable|mediocre|unwatchable|torture|painful|unbearable|a snooze|a mess|fun|cute|sweet|adorable|"
+    r"a (?:blast|riot|gem|delight|hoot|treat))\b)|"
     r"\s+(?:really |totally |completely |honestly )?(?:messed me up|wrecked me|broke me|blew my mind|scarred me|haunted me|"
     r"stuck with me|made me (?:cry|laugh)|destroyed me|blew me away|put me to sleep|bored me(?: to tears)?|"
     r"(?:has )?been stuck in my (?:brain|head)|messed with my (?:head|mind|brain)|(?:is|was) one (?:i|of my|of the)\b|"

@@ -38,7 +38,7 @@ _POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not
                           r"not (?:really )?my (?:thing|style|jam|vibe|cup of tea)|scares? me|suck|sucks|sucked|"
                           r"are the worst|is the worst|was the worst|overrated|(?:is|are) getting old|(?<!never )gets? old|hard pass|(?:is|are) a pass|"
                           r"never (?:really )?clicks? (?:for|with) me|(?:don'?t|doesn'?t|never) (?:really )?(?:work|click|land)s? for me|"
-                          r"puts? me (?:right )?to sleep|gives? me nightmares|away from me|off the list|i'?m good on|"
+                          r"puts? (?:me|us|my \w+(?: and me)?) (?:right )?to sleep|(?:can'?t|cant|cannot) be bothered(?: with (?:them|it|those|that|these))?|gives? me nightmares|away from me|off the list|i'?m good on|"
                           r"can'?t take|(?:is|are) too (?:scary|depressing|sad|slow|long|boring|much|violent|gory)|get on my nerves|gets on my nerves|annoy me|"
                           r"annoying|make me sick|drives? me (?:up the wall|crazy|nuts|insane|mad|bonkers)|hated it|hate it|"
                           r"didn'?t do (?:it|much|anything) for me|did nothing for me|does nothing for me|do nothing for me|put me to sleep|"
@@ -59,7 +59,7 @@ _POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not
                           r"(?:can'?t|cannot|couldn'?t|just can'?t) (?:really )?get into (?:them|it|those|that|these)|"
                           r"tapped out|gave up (?:on it|after|halfway)|bailed (?:on it|after|halfway)|"
                           r"(?:way|far|much|just|a bit|kinda|a little) too \w+ for (?:me|us)|(?:i'?ve|have) outgrown (?:them|it|those|that)|"
-                          r"over(?:hyped|rated)|(?:was|is) (?:so |kinda |kind of |pretty |really )?mid|i'?d rather not|id rather not|"
+                          r"over-?(?:hyped|r?ated)|(?:was|is) (?:so |kinda |kind of |pretty |really )?mid|i'?d rather not|id rather not|"
                           r"(?:do not|don'?t|never) get along|(?:isn'?t|aren'?t|isnt|arent) (?:really )?doing it for me|"
                           r"falls? flat|(?:have |has )?worn out (?:their|its) welcome|wore out (?:their|its) welcome|"
                           r"(?:is|are)n'?t (?:really )?my (?:scene|speed|bag)|arent (?:really )?my (?:scene|speed|bag|thing|jam)|"
@@ -91,7 +91,8 @@ _INJECTION = re.compile(r"\b(ignore|disregard|forget|override)\b.{0,60}\b(instru
 _NEG_OVERRIDE = re.compile(
     r"\b(never met an?|can'?t say (?:i'?ve|i have|ive) ever (?:regretted|disliked|hated)|(?:never|don'?t|do not) regret(?:ted)?|(?:never|wouldn'?t|won'?t) turn (?:my|our) nose up at|never (?:fails?|ceases?) to|"
     r"(?:thing|one|ones) that (?:isn'?t|isnt|is not|aren'?t|arent) (?:an? )?|can'?t think of (?:a|an|one|any)|cannot think of (?:a|an|one|any)|don'?t mind|do not mind|wouldn'?t mind|not bad|never (?:get|gets|got|grow|grows|ever get) (?:sick|tired|bored|sick and tired) of|never get tired|can'?t get enough|(?:don'?t|dont|do not) not (?:like|love|enjoy|want|dig)|no problem with|"
-    r"not only|nothing beats|nothing better than|not opposed|never say no|wouldn'?t say no|no matter|can'?t go wrong|"
+    r"not only|nothing beats|nothing better than|not opposed|not against|never say no|no such thing as (?:an? )?(?:bad|boring|dull)|"
+    r"nothing (?:would |could |will |'?d |can )?makes? (?:me|us) (?:\w+ )?happier|(?:wouldn'?t|wouldnt|would not|won'?t|wont|isn'?t|isnt|not|never) (?:be )?(?:the )?worst (?:thing|idea|choice|pick)|wouldn'?t say no|no matter|can'?t go wrong|"
     r"keep (?:them|it|the|those) coming|never gets? old|(?:never|wouldn'?t|won'?t) turn (?:it |them )?down|"
     r"(?:don'?t|do not|doesn'?t|wouldn'?t) hate|(?:has|have|'ve|'s) grown on me|"
     r"(?:no way|not like|not that|it'?s not like) (?:i|we)(?:'m| am| are|'re)? (?:not|can'?t|cannot|don'?t|won'?t|wouldn'?t))\b", re.I)
@@ -103,7 +104,7 @@ _POS = re.compile(r"\b((?<!feel )(?<!feels )(?<!felt )(?<!looks )(?<!sounds )(?<
                   r"incredible|excellent|perfect|a masterpiece|a classic|hilarious)|"
                   r"favou?rite|adore[sd]?|please(?! (?:just )?(?:skip|no|don'?t|avoid|spare|not|leave|keep|stop|stay))|recommend|suggest|how about|what about|show me|give me(?! (?:a )?(?:headaches?|nightmares|the creeps|the ick|anxiety))|"
                   r"interested in|fond of|big on|craving|(?:a )?sucker for|(?:my )?happy place|count me in|sign me up|(?:(?<=\bi )|(?<=\bwe )|(?<=\bi'd )|(?<=kinda )|(?<=really ))feel like|yes|gimme|hit me with|pls|plz|"
-                  r"(?:would be|is|'d be) a (?:plus|bonus))\b", re.I)
+                  r"(?:would be|is|'d be) a (?:plus|bonus)|(?:i'?m|im|i am|we'?re) sold)\b", re.I)
 _CLAUSE_SPLIT = re.compile(r"(?:(?:[!?;\n]|(?<!\bmr)(?<!\bmrs)(?<!\bms)(?<!\bdr)(?<!\bst)(?<!\bjr)(?<!\bvs)\.(?!\d))+|(?<!anything )(?<!everything )(?<!all )\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhereas\b|\byet\b)", re.I)
 
 _MOODS: dict[str, str] = {
@@ -186,16 +187,22 @@ _FORGET_AFTER = re.compile(r"\b(?:take|cross|strike)\s+(?P<what>[^.,;!?]{2,40}?)
                            r"\bthe (?P<idea>[a-z][\w ]{1,30}?) (?:thing|idea|bit|part|angle)\s*(?:was (?:kinda |kind of |pretty |a bit |really )?(?:a )?(?:bad|dumb|stupid|terrible|silly)(?: idea)?|"
                            r"[^.,;!?]{0,40}[,.;!?…]*\s*(?:(?:yeah|yea|ok|okay|um|hmm|nah|eh|actually)\W+)?(?:(?:let'?s|lets|just|so|ok|please|maybe)\s+){0,3}"
                            r"(?:drop|scrap|ditch|forget|lose|scratch|shelve|park|nix|table|bin|never ?mind|nvm|skip) (?:it|that)\b)|"
-                           r"\b(?:leave|set|put|push)\s+(?P<aside>[^.,;!?]{2,40}?)\s+aside\b", re.I)
+                           r"\b(?:leave|set|put|push)\s+(?P<aside>[^.,;!?]{2,40}?)\s+aside\b|"
+                           r"\bwhat (?:i|we) (?:said|told you|mentioned|asked for|wanted) (?:about|re|regarding) (?P<said>[^.,;!?]{2,40}?)"
+                           r"(?:\s+(?:earlier|before|a (?:minute|sec|second|bit) ago|just now|at first))?\s*[,.;…-]*\s*(?:(?:yeah|ok|okay|um|eh|hmm|nah|so|just)\W+)?"
+                           r"(?:never ?mind|nvm|forget|scratch|scrap|ignore|drop|disregard|forget about) (?:that|it)\b", re.I)
 """Forgetting said after the thing: "take horror off the list", "keanu's out"."""
 _REPLACE = re.compile(r"(?:^\s*|[.!?,;:]\s*|\b(?:ok|okay|oh|hmm|um|no|wait|so|and|but)\s+)actually\b|\b("
-                      r"instead|changed my mind|change of plans?|(?:completely |totally )?(?:different|new) direction|switch(?:ing)? to|switch it up|mix it up|"
+                      r"instead|changed my mind|change of plans?|(?:completely |totally )?(?:different|new) direction|switch(?:ing)? to|switch(?:ing)? (?:it|things) up|mix it up|"
                       r"for a change|now i want|(?:completely |totally |a )?(?:different|new) idea|change(?:d|s)? (?:of )?(?:tack|course|heart)|new plan|actually (?:want|wanna|feel like)\b[^.]*\bnow|"
                       r"let'?s do(?! (?:that|it|this|the \w+ one))|what i (?:actually|really) want|(?:do|doing|pull|pulling) a (?:180|one[- ]eighty)|u-?turn|let'?s go with|on second thought|how about .{1,40} instead|scratch (?:all (?:of )?)?(?:that|this|those))\b", re.I)
 _NOTHING_BEFORE = re.compile(r"\b(?:nothing|no movies?|no films?|none|not)(?: (?:made|released|filmed|shot|from|that came out|"
                              r"that was made))? (?:older than|before|earlier than|prior to) (?P<year>\d{4})\b")
 """A lower bound said as an exclusion: "nothing made before 2000" -> from 2000."""
-_SEEN = re.compile(r"\b(seen|saw|watched|word for word|already watched|have watched|seen it|seen that|seen them|watched it|caught (?:it|that|this|those)|"
+_NOTHING_AFTER = re.compile(r"\b(?:nothing|no movies?|no films?|none|not)(?: (?:made|released|filmed|shot|from|that came out|"
+                            r"that was made))? (?:newer than|after|later than|past|more recent than) (?P<year>\d{4})\b")
+"""An upper bound said as an exclusion: "nothing newer than 1995" -> up to 1995."""
+_SEEN = re.compile(r"\b(seen|saw|watched|word for word|(?:made|forced) (?:me|us) (?:to )?(?:watch|sit through)|had to (?:watch|sit through)|already watched|have watched|seen it|seen that|seen them|watched it|caught (?:it|that|this|those)|"
                    r"(?:a|like a) (?:hundred|million|thousand|billion) times|know every line|more times than (?:i|we) (?:can|could) count|"
                    r"(?:been|gone) through (?:it|them|those|these|all)|(?:can|could) quote|know (?:it |them |that one |this one )?by heart|front to back|"
                    r"played (?:it |that |\w+ )?so much|disc is scratched|old favou?rites?|as a kid|when i was (?:a kid|little|young|younger)|growing up|worn out (?:our|my|the) (?:\w+ ){0,3}(?:dvd|copy|tape|vhs|blu-?ray))\b", re.I)
@@ -204,7 +211,7 @@ _FEEDBACK_NEG = re.compile(r"\b(not that|not this|not the|not sold|not so much|n
                            r"(?:looks?|sounds?|seems?) (?:kinda |kind of |a bit |a little |pretty |way |too |so |really |very |super )*(?:slow|long|heavy|intense|mature|grown-?up|violent|scary|dark|dull|bleak|grim|depressing|gloomy|sad)|"
                            r"none of (?:these|those|them|em|'em|the \w+) (?:really |quite |actually )?(?:grabs?|appeals?|interests?|excites?|speaks? to|jumps? out|stands? out|does it|do it)|"
                            r"(?:doesn'?t|doesnt|don'?t|dont|does not|do not) (?:really |quite )?(?:look|sound|seem)s? (?:like|good|great|fun|interesting|appealing)|no thanks|nah|nope|(?:'s|is) a no|a no from me|"
-                           r"(?:sounds?|looks?) (?:way |a bit |kinda |a little )?too \w+|(?:don'?t|doesn'?t) (?:really )?do it for me|don'?t like|didn'?t like|hated|boring|"
+                           r"(?:sounds?|looks?) (?:way |a bit |kinda |a little )?too \w+|(?:way |far |much |a bit |kinda |a little |just )?too \w+ for (?:me|us|my|our|the|tonight|today)|(?:don'?t|doesn'?t) (?:really )?do it for me|don'?t like|didn'?t like|hated|boring|"
                            r"pass on|skip|not for me|not interested|no to|don'?t want|meh|not feeling|looks bad|"
                            r"not really|doesn'?t appeal|(?:don'?t|doesn'?t|didn'?t) grab me|neither\b.{0,30}\bappeals?|not a fan|(?:is|are)n'?t (?:really )?(?:(?:my |our |the )?(?:\w+'?s?'? )?thing|for (?:me|us))|"
                            r"not (?:really )?my (?:thing|style|type|kind)|(?:is|are)n'?t (?:really )?my cup of tea|no way|pass|"
@@ -222,7 +229,8 @@ _FEEDBACK_POS = re.compile(r"\b(looks? (?:really |so |very |pretty |super |kinda
                            r"sounds? (?:really |so |very |pretty |super )?(good|great|"
                            r"interesting|fun|cool|nice|awesome|amazing|perfect|delightful|lovely|promising|intriguing|cute|adorable|charming|hilarious)|perfect|i'?ll (watch|try|check)|"
                            r"love (that|it|the)|like (that|it|the)|great (pick|choice|one)|yes+|yeah|yep|nice one|"
-                           r"that one|good one|interesting|love it|i like)\b", re.I)
+                           r"that one|good one|interesting|love it|i like|(?:i'?ll|ill|i will|gonna|going to|let'?s|lets|might|may|could) (?:give|try) (?:it|that|this|that one|this one)(?: a (?:go|shot|try|whirl|chance|watch))?|"
+                           r"(?:could|might|may) be (?:solid|good|fun|great|cool|decent|a good time|worth it)|maybe(?=\W*$))\b", re.I)
 _REFERS_TO_PICK = re.compile(r"\b(it|that|this|that one|this one|those|these|them|the (first|second|third|fourth|"
                              r"fifth|last|1st|2nd|3rd|4th|5th|top|bottom|final) (one|pick|movie|film|suggestion)|"
                              r"#\s?\d|number \d|no\.? ?\d)\b", re.I)
@@ -263,6 +271,8 @@ def _negative_before(clause: str, pos: int) -> bool:
     last_neg = negs[-1]
     if _NEG_OVERRIDE.search(head[max(0, last_neg.start() - 12):]):
         return False
+    if any(m.start() <= last_neg.start() < m.end() for m in _NEG_OVERRIDE.finditer(head)):
+        return False  # "no such thing as a boring heist movie": the last negative word is part of a longer positive phrase
     only = re.search(r"\b(anything|nothing)\s+that\s+(?:isn'?t|isnt|is not|aren'?t|arent)\s+(?:an?\s+)?$", head, re.I)
     if only:  # "anything that isn't a comedy" rules comedy out; "nothing that isn't" and "i don't want anything that isn't" keep only it
         return (only.group(1).lower() == "nothing") == bool(_NEG.search(head[:only.start()]))
@@ -302,6 +312,9 @@ def negative_at(clause: str, pos: int, *, has_positive: bool | None = None, unti
             return True
     if _negative_before(clause, pos):
         return True
+    if re.search(r"\b(?:keep|leave)\s+(?:the\s+|all\s+|any\s+|that\s+)?$", clause[:pos], re.I) \
+            and re.match(r"[\w' -]{0,30}?\bout\b(?! there)", clause[pos:], re.I):
+        return True  # "keep the romance out of it pls": a request, however politely put
     if re.search(r"\b(?:as long as|so long as|provided|if)\s+$", clause[:pos], re.I) and re.match(
             r"[\w' .-]{1,40}?\s+(?:isn'?t|isnt|is not|aren'?t|arent|are not|'s not|doesn'?t|doesnt|does not|don'?t|dont|do not)\s+"
             r"(?:in it|in them|in the cast|involved|show up|appear|star)\b", clause[pos:], re.I):
@@ -318,6 +331,8 @@ _NEUTRAL = re.compile(r"\b(?:(?:don'?t|do not|doesn'?t|never) (?:really |actuall
 """A concession, not a taste: "i don't dislike sci fi, but ..." and "not against subtitles or anything" name no slot."""
 _OVER = re.compile(r"\b(?:take|takes|pick|picks|choose|chooses|prefer|prefers|go with)\b.+\bover\s+(?:the\s+)?$|"
                    r"\s>+\s*(?:(?:any|all|every|the|most|your)\s+)?(?:\w+\s+)?$", re.I)
+_CONDITION = re.compile(r"\s*(?:(?:but|and|just|ok|okay)\s+)*(?:nothing|not|no|none)\s+(?:too|that|overly|super|very|crazy|insanely|ultra)\s+\w+\s*$", re.I)
+"""A limit on what comes next, not a verdict on what came before: "(not against a western but) nothing too slow"."""
 _PRONOUN = re.compile(r"\b(them|it|those|these|they|that stuff|him|her)\b", re.I)
 _PAST_TASTE = re.compile(r"\bused to (?:be )?(?:really |totally |super |so )?(?:into|love|like|enjoy|watch|obsessed with|hooked on|crazy about|(?:a )?(?:big |huge )?fan of|big on)", re.I)
 _GOOD_WAY = re.compile(r"\s*(?:but |and )?(?:only |just )?in (?:a|the) (?:good|best) (?:way|possible way)\b", re.I)
@@ -383,7 +398,7 @@ _PANNING_WORDS = ("tiresome bloated insufferable tedious pointless stale corny p
                   "bland forgettable snooze snoozefest yawn predictable cliched clichéd cliche generic mediocre underwhelming derivative "
                   "formulaic repetitive samey soulless uninspired lifeless plodding draggy overlong overwrought melodramatic schmaltzy "
                   "cringe cringey cringy hokey clunky contrived incoherent nonsensical convoluted muddled shallow hollow dire abysmal "
-                  "atrocious dreadful unbearable grating obnoxious juvenile dated meh blah zzz").split()
+                  "atrocious dreadful unbearable grating obnoxious juvenile dated meh blah zzz overated overrrated").split()
 """Words critics pan films with that the social-media lexicon lacks."""
 
 
@@ -434,7 +449,22 @@ def _neutral_at(clause: str, pos: int) -> bool:
     if neutral and neutral.group("against"):  # "not opposed to a romance" accepts it; "... or anything, i just" concedes
         neutral = re.match(r"\s*\w+(?:\s+\w+){0,2}\s+or anything\b", clause[pos:], re.I)
     corrected = re.search(r"\b(?:was|were) (?:gonna|going to|about to) (?:say|suggest|ask for|go with)\s+(?:\w+\s+)?$", head, re.I)
-    return bool(neutral or _OVER.search(head) or corrected)  # "was gonna say sci fi but nah, fantasy": the first thought is dropped
+    conceded = re.match(r"[\w' -]{0,30}?(?:(?:'s|s| is| are|'re)\s+(?:not (?:bad|terrible|awful|the worst)|fine|ok|okay|alright)|"
+                        r" (?:isn'?t|aren'?t|isnt|arent) (?:bad|terrible|awful|the worst))\s+or (?:anything|whatever)\b",
+                        clause[pos:], re.I)  # "action's not bad or anything (but ...)"
+    asked = re.search(r"\b(?:what'?s|whats|what is|what was)\s+$", head, re.I) and re.match(r"[\w' :&-]{1,50}?\s+about\b", clause[pos:], re.I)
+    return bool(neutral or _OVER.search(head) or corrected or conceded or asked)  # "whats nightcrawler about?": a question  # "was gonna say sci fi but nah, fantasy": the first thought is dropped
+
+
+_RATHER_THAN = re.compile(r"\b(?:rather|sooner)\b(?P<mid>.+?)\bthan\s+(?:(?:watch|see|sit through|do)\s+)?(?:an?\s+|the\s+|some\s+|any\s+|another\s+)?$", re.I)
+
+
+def _rather_loser(clause: str, pos: int, spans: set[int]) -> bool:
+    """Whether the span at `pos` loses a choice between two things the message names: in "i'd rather watch a
+    documentary than a romance" the romance gets no slot (the documentary is liked); "i'd rather watch paint
+    dry than a musical" still rules the musical out."""
+    rather = _RATHER_THAN.search(clause[:pos])
+    return bool(rather) and any(rather.start("mid") <= p < rather.end("mid") for p in spans)
 
 
 def has_cue(clause: str) -> bool:
@@ -486,6 +516,8 @@ class RuleExtractor:
                 read.append((pref, pos, negative_at(clause, pos, has_positive=has_positive, until=cut if cut >= 0 else None),
                              clause, subgenre_at))
         read = self._decline(read, _neutral_at, delta)
+        at_in = {(clause, pos) for _, pos, _, clause, _ in read}
+        read = self._decline(read, lambda clause, pos: _rather_loser(clause, pos, {p for c, p in at_in if c == clause}), delta)
         clauses = [c for _, c in split_clauses(text, keep=titles)]
         spoken = {clause for _, _, _, clause, _ in read}
         theirs = {clause for _, pos, _, clause, _ in read if _THIRD_PARTY.search(clause[:pos])}
@@ -515,7 +547,7 @@ class RuleExtractor:
             near = before[last_piece:]
             praised_before = bool(_POS.search(near)) and not _THIRD_LIKE.search(near) and not _PAST_TASTE.search(near)
             if (_POSTFIX_NEG.search(clause) or (_NEG.search(clause) or _judges_badly(clause)) and not _POS.search(clause)) \
-                    and not _NEG_OVERRIDE.search(clause) and not praised_before:
+                    and not _NEG_OVERRIDE.search(clause) and not praised_before and not _CONDITION.match(clause):
                 read = [(pref, pos, negative or (c == before and pos >= last_piece), c, at) for pref, pos, negative, c, at in read]
         read = self._decline(read, lambda clause, pos: clause in theirs and bool(_THIRD_PARTY.search(clause[:pos])), delta)
         sarcasm = _SARCASM.search(text)
@@ -528,6 +560,7 @@ class RuleExtractor:
         read = [(pref, pos, negative or _unread_negation(clause, pos, min((p for p in later[clause] if p > pos), default=len(clause)), pref),
                  clause, at) for pref, pos, negative, clause, at in read]
         praised = {before for before, clause in zip(clauses, clauses[1:]) if _GOOD_WAY.match(clause)}  # "messed me up... in a good way"
+        praised |= {clause for clause in clauses if _GOOD_WAY.search(clause)}  # "scared the crap out of me in the best way"
         uncued = sorted({clause for _, _, negative, clause, _ in read
                          if not negative and not has_cue(clause) and clause not in praised and not _REPLACE.search(clause)})
         if self.verdict is not None and uncued:  # "zero interest in documentaries": no cue word, a learned verdict
@@ -594,12 +627,15 @@ class RuleExtractor:
         norm_positions = _norm_index(masked)
         for genre, start, end, phrase in self.vocab.genres_in(masked, typos=True):
             raw_start = norm_positions[min(start, len(norm_positions) - 1)] if norm_positions else 0
-            if phrase in {"family"} and not re.search(r"family (movie|film|flick|friendly|night|stuff|ones?|comed(?:y|ies)|adventure|fun)|(for|with) the (whole )?family|the whole family (?:can|could|will) (?:watch|enjoy)", masked, re.I):
+            if phrase in {"family"} and not re.search(r"family (movie|film|flick|friendly|night|stuff|ones?|comed(?:y|ies)|adventure|fun)|(for|with) the (whole )?family|the whole family (?:can|could|will) (?:watch|enjoy|sit through)", masked, re.I):
                 continue
             if phrase in {"kid", "kids", "children", "childrens"} and not re.search(
                     r"\b(for|with) (my |the |our |young |little |small )?(kids|children)|\b(kids?|children'?s?) (movies?|films?|friendly)|"
                     r"kid-friendly|suitable for|appropriate for|safe for", masked, re.I):
                 continue
+            if phrase in {"kid", "kids", "children", "childrens", "family"} and (described or any(t.start < raw_start for t in titled)) and re.search(
+                    r"\b(?:is|are|was|were|'s|looks?|seems?)\s+(?:\w+\s+){0,4}for (?:the |my |our )?(?:whole |little |\d+ year old )?$", masked[:raw_start], re.I):
+                continue  # "frozen is cute for the kids": a named film described, no family genre asked for
             if phrase in {"short", "shorts"} and not re.search(r"\bshort (movies?|films?|flicks?)|\bshorts\b", masked, re.I):
                 continue  # "long story short", "a short one": no short-film genre
             if phrase in {"detective", "detectives"} and re.search(r"\bplay(?:ing|ed|s)?\s+$", masked[:raw_start], re.I):
@@ -633,16 +669,22 @@ class RuleExtractor:
             match = re.search(rf"\b{re.escape(np_)}\b", norm)
             if match and np_ in _QUALIFIERS and self._qualifies(unmasked[match.end():], genre_phrases):
                 continue  # "cheesy giant monster flicks", "sad dramas": the adjective qualifies a kind named after it
+            if match and re.search(r"\b(?:start|starts|started|starting|begin|begins|began|break into|breaks into|burst into|bursts into)\s+$", norm[:match.start()]):
+                continue  # "the second people start singing": what happens on screen, not a theme asked for
             if match and (re.match(r"\s*,?\s*(?:i know|ik|right|huh)\b", norm[match.end():])
                           or re.search(r"\b(?:has|have|had) been (?:a |an |such a |a total |a complete |an absolute |total )?$", norm[:match.start()])):
                 continue  # "weird i know", "my week has been a disaster": an aside, not a theme
             if match and not _THEME_AT.search(norm[:match.start()]) and not (np_ == "high school" and re.search(r"\b(?:back in|was in|were in|since|during|after|in my)\s+$", norm[:match.start()])) \
                     and not re.match(r"\s+(?:thing|question) to\b", norm[match.end():]) \
                     and not (found and re.search(r"\b(?:is|was|are|were)\s+(?:so\s+|pure\s+|just\s+|really\s+|totally\s+|kinda\s+|pretty\s+)?$", norm[:match.start()])) \
-                    and not (_REASON_TOO.search(norm[:match.start()]) and (found or re.match(r"\s*(?:\w+\s+)?for (?:me|my|us|our)\b", norm[match.end():]))):
+                    and not (_REASON_TOO.search(norm[:match.start()]) and (found or re.match(r"\s*(?:\w+\s+)?for (?:me|my|us|our|tonight|today|now|the kids)\b", norm[match.end():]))):
                 raw_start = norm_positions[min(match.start(), len(norm_positions) - 1)] if norm_positions else 0
                 keyword = _MOODS[phrase]
                 found.append((Preference(kind="keyword", value=keyword, label=keyword, turn=turn, weight=0.8), raw_start))
+                raw_end = norm_positions[min(match.end() - 1, len(norm_positions) - 1)] + 1 if norm_positions else 0
+                for pref, at in found:  # "stoner comedy": a kind of the genre named after it
+                    if pref.kind == "genre" and at > raw_end and not masked[raw_end:at].strip():
+                        subgenre_at.setdefault((pref.value, at), keyword)
                 norm = norm[:match.start()] + " " * (match.end() - match.start()) + norm[match.end():]
         if themed and not any(p.kind == "keyword" for p, _ in found):
             topic = re.search(r"\b(?:about|involving|featuring|centered on|dealing with)\s+(?:an?\s+|the\s+|some\s+)?"
@@ -709,11 +751,13 @@ class RuleExtractor:
             delta.year_max = int(match.group(2)) - (1 if match.group(1) in {"before", "pre", "prior to", "earlier than", "older than"} else 0)
         for match in _NOTHING_BEFORE.finditer(low):
             delta.year_min = int(match.group("year"))
+        for match in _NOTHING_AFTER.finditer(low):
+            delta.year_max = int(match.group("year"))
         for match in re.finditer(r"\b(\d{4})(?: (?:or|and) (?:later|newer|after|up|onwards?)| onwards?|\+| and beyond| or so on)", low):
             delta.year_min = int(match.group(1))
         for match in re.finditer(r"\b(after|since|newer than|post|from|later than|starting)[ -](\d{4})\b", low):
             year = int(match.group(2))
-            if any(int(m.group("year")) == year for m in _NOTHING_BEFORE.finditer(low)):
+            if any(int(m.group("year")) == year for m in (*_NOTHING_BEFORE.finditer(low), *_NOTHING_AFTER.finditer(low))):
                 continue
             if match.group(1) == "from" and not re.search(rf"from {year}\s*(on|onwards|onward|and later|or later|and up|or newer|"
                                                           rf"and newer|and after|\+)", low):
@@ -746,8 +790,20 @@ class RuleExtractor:
             delta.year_max = BLACK_AND_WHITE_YEAR_MAX
         elif delta.year_max is None and (old := re.search(r"\b(old|older|oldies|vintage|golden age|old school|old-school|classic old)\b", low)) \
                 and not re.search(r"\b((years?|yrs?|yo) old|not (too )?old|old enough|too old|older than \d{4}|getting old|gets? old|the older the better|old (?:favou?rites?|friends?|times|days|self|school pal))\b", low) \
-                and not _NEG.search(re.split(r"[,.;!?]", low[max(0, old.start() - 20):old.start()])[-1]):
+                and not _NEG.search(re.split(r"[,.;!?]", low[max(0, old.start() - 20):old.start()])[-1]) \
+                and not self._old_thing(low, old):
             delta.year_max = OLD_YEAR_MAX  # not in "nor did old war movies": old ones disliked, no era asked for
+
+    def _old_thing(self, low: str, old: re.Match) -> bool:
+        """Whether "old" describes something that is no film: "his old letters", "my old roommate"."""
+        if not re.search(r"\b(?:his|her|their|my|our|your|some|these|those)\s+$", low[:old.start()]):
+            return False
+        noun = re.match(r"\s+([a-z]+)", low[old.end():])
+        if not noun:
+            return False
+        word = noun.group(1)
+        return not (re.fullmatch(r"movies?|films?|flicks?|ones?|stuff|classics?|favou?rites?|school|hollywood|cinema|dvds?|vhs|tapes?", word)
+                    or self.vocab.genre(word) or word in _MOOD_NAMES)
 
     # ---- forget / reset --------------------------------------------------------------------
     def _forget(self, text: str) -> tuple[list[tuple[str, str]], list[_Span]]:
@@ -757,9 +813,11 @@ class RuleExtractor:
         forget: list[tuple[str, str]] = []
         spans: list[_Span] = []
         matches = [(m, "what") for m in _FORGET.finditer(text)]
-        matches += [(m, next(g for g in ("what", "who", "left", "idea", "aside") if m.group(g))) for m in _FORGET_AFTER.finditer(text)]
+        matches += [(m, next(g for g in ("what", "who", "left", "idea", "aside", "said") if m.group(g))) for m in _FORGET_AFTER.finditer(text)]
         for match, group in matches:
             what = match.group(group)
+            if not re.fullmatch(r"\s*(?:the|a|an|that|this)\s+\w+\s*", what, re.I):  # "the inception thing", not "the thing"
+                what = re.sub(r"(?<=\w)\s+(?:thing|idea|bit|part|stuff|angle|suggestion|pick)s?\s*$", "", what)
             start = match.start(group)
             hits = 0
             people = [p.name for p in self.vocab.people_in(what)]
@@ -848,7 +906,8 @@ class RuleExtractor:
         refers = bool(_REFERS_TO_PICK.search(low))
         # "seen it", "not that one" point at the first pick; in "kubrick's films, more like that" "that" is Kubrick
         like_that = re.search(r"\b(like|similar to|in the vein of) (that|this|it|those|these)\b", low)
-        if not targets and refers and len(low.split()) <= 10 and not (like_that and self._names_a_taste(text)):
+        short = len(low.split()) <= 10 or len(low.split()) <= 16 and not self._names_a_taste(text) and _feedback_kind(low) == "liked"
+        if not targets and refers and short and not (like_that and self._names_a_taste(text)):
             targets = [pronoun_pick or shown[0]]
         if not targets:
             return []
