@@ -55,6 +55,12 @@ def read(vocab, message: str, proposal: InterestDelta, *, embedder=None) -> set[
      {"dislike:keyword:zombie", "like:keyword:vampire"}),
     # a bare surname is a person only where the rules read one
     ("old black and white movies", InterestDelta(keywords=["old", "black", "white"]), {"year_max:1959"}),
+    # verdicts and eras are no themes, whole phrases included (the embedded model's proposals on held-out 13)
+    ("grand budapest hotel is my favorite movie ever, i need more like it", InterestDelta(keywords=["favorite"]),
+     {"like:item:178458"}),
+    ("in the mood for some 1940s film noir", InterestDelta(keywords=["1940s"]),
+     {"like:genre:film-noir", "year_min:1940", "year_max:1949"}),
+    ("one of those old black and white films", InterestDelta(keywords=["black and white"]), {"year_max:1959"}),
     # no theme outside movie talk
     ("my cat is sick, what should I do", InterestDelta(keywords=["cat"]), set()),
     # a word that is as often not a genre counts only where the rules read the genre

@@ -30,6 +30,8 @@ from chatrec.dialogue.rules import (
     canonical_keyword,
     negative_at,
     split_clauses,
+    taken_back_group,
+    verdict_valence,
 )
 from chatrec.dialogue.schema import Feedback, GroundedDelta, InterestDelta, Preference
 from chatrec.dialogue.verdict import VerdictModel
@@ -184,8 +186,9 @@ class Extractor:
         read = set(ruled_text.split())
         if keyword in ruled_text or any(w in read for w in words if len(w) > 3):
             return False  # part of a span already read: "arrival type" after the title Arrival
-        if all(w in _COMMON_WORDS or w in _ERA_WORDS or w.isdigit() for w in words):
-            return False  # "good", "nineties", "old": evaluations and eras, not themes
+        if all(w in _COMMON_WORDS or w in _ERA_WORDS or w in {"and", "or", "of"} or re.fullmatch(r"\d+s?", w) or verdict_valence(w) > 0
+               for w in words):
+            return False  # "good", "favorite", "nineties", "1940s", "black and white": evaluations and eras, not themes
         if normalize(keyword) in KEYWORD_PHRASES:  # the rules' own theme words
             return True
         found = _find_span(keyword, message)
@@ -315,8 +318,7 @@ def _taken_back(message: str) -> str:
     onto any message ("something funny with Jim Carrey" -> forget Jim Carrey).
     """
     spans = [m.group("what") for m in _FORGET.finditer(message)]
-    spans += [m.group("what") or m.group("who") or m.group("left") or m.group("idea") or m.group("aside")
-              for m in _FORGET_AFTER.finditer(message)]
+    spans += [m.group(taken_back_group(m)) for m in _FORGET_AFTER.finditer(message)]
     return " | ".join(s for s in spans if s)
 
 

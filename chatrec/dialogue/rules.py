@@ -192,6 +192,12 @@ _FORGET_AFTER = re.compile(r"\b(?:take|cross|strike)\s+(?P<what>[^.,;!?]{2,40}?)
                            r"(?:\s+(?:earlier|before|a (?:minute|sec|second|bit) ago|just now|at first))?\s*[,.;…-]*\s*(?:(?:yeah|ok|okay|um|eh|hmm|nah|so|just)\W+)?"
                            r"(?:never ?mind|nvm|forget|scratch|scrap|ignore|drop|disregard|forget about) (?:that|it)\b", re.I)
 """Forgetting said after the thing: "take horror off the list", "keanu's out"."""
+
+
+def taken_back_group(match: re.Match) -> str:
+    """The name of the group of a `_FORGET_AFTER` match that holds what is taken back."""
+    return next(g for g in ("what", "who", "left", "idea", "aside", "said") if match.group(g))
+
 _REPLACE = re.compile(r"(?:^\s*|[.!?,;:]\s*|\b(?:ok|okay|oh|hmm|um|no|wait|so|and|but)\s+)actually\b|\b("
                       r"instead|changed my mind|change of plans?|(?:completely |totally )?(?:different|new) direction|switch(?:ing)? to|switch(?:ing)? (?:it|things) up|mix it up|"
                       r"for a change|now i want|(?:completely |totally |a )?(?:different|new) idea|change(?:d|s)? (?:of )?(?:tack|course|heart)|new plan|actually (?:want|wanna|feel like)\b[^.]*\bnow|"
@@ -813,7 +819,7 @@ class RuleExtractor:
         forget: list[tuple[str, str]] = []
         spans: list[_Span] = []
         matches = [(m, "what") for m in _FORGET.finditer(text)]
-        matches += [(m, next(g for g in ("what", "who", "left", "idea", "aside", "said") if m.group(g))) for m in _FORGET_AFTER.finditer(text)]
+        matches += [(m, taken_back_group(m)) for m in _FORGET_AFTER.finditer(text)]
         for match, group in matches:
             what = match.group(group)
             if not re.fullmatch(r"\s*(?:the|a|an|that|this)\s+\w+\s*", what, re.I):  # "the inception thing", not "the thing"
