@@ -280,6 +280,18 @@ def test_an_llm_sentence_with_a_stray_genre_is_kept_once_cut(home):
     assert bot.explainer.edited == 1 and bot.explainer.rejected == 0
 
 
+def test_a_name_from_the_items_own_plot_is_no_uncredited_person(bot):
+    """"Johnson" in Forrest Gump's plot is the president, not Dwayne Johnson (the embedded model's
+    rejected sentences in bench_turn named "Scott" and "Daniel" of their plots this way)."""
+    from chatrec.dialogue.state import InterestState
+
+    item = next(i for i in bot.catalog if i.title == "Forrest Gump")
+    checker = bot.explainer.checker
+    assert checker.check("A drama that lives through the years of Kennedy and Johnson.", item, InterestState(), ["drama"]).ok
+    verdict = checker.check("A drama starring Dwayne Johnson.", item, InterestState(), ["drama"])
+    assert not verdict.ok and "Dwayne Johnson" in verdict.reason
+
+
 def test_checker_accepts_a_sentence_naming_two_credited_stars(bot):
     from chatrec.dialogue.state import InterestState
 

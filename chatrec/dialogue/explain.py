@@ -96,6 +96,8 @@ class ExplanationChecker:
                 return CheckResult(False, f"names year {year}")
         item_people = self.vocab.item_people(item)
         for person in self.vocab.people_in(text):
+            if " " not in person.span.strip() and re.search(rf"\b{re.escape(normalize(person.span))}\b", allowed_text):
+                continue  # "Scott" of the item's own plot (a character), not Ridley Scott
             if normalize(person.name) not in item_people and normalize(person.name) not in matched_norm:
                 return CheckResult(False, f"names {person.name}, not credited on the item")
         for title in self.vocab.titles_in(text):
