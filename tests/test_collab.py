@@ -427,3 +427,25 @@ def test_seedless_turns_pool_the_popular_items_of_liked_genres(collab_bot):
                 if "popularity" in p.parts)
     expected = 0.25 * model.popularity(pick.item.id) / (1 + 0.3 * (len(seeded.prefs) + 1))
     assert pick.parts["popularity"] == pytest.approx(expected, abs=1e-3)
+
+
+def test_seedless_popularity_counts_only_among_items_with_a_liked_theme(collab_bot):
+    """"a heist flick" with no seed yet: the cold popularity weight goes to items that have the theme, as it goes
+    to items of a liked genre; a famous film without it keeps the usual small prior (found in the Python API:
+    "It" and "Black Panther" were the first heist picks)."""
+    from chatrec.dialogue.schema import Preference
+    from chatrec.dialogue.state import InterestState
+
+    model = collab_bot.recommender.collab
+    state = InterestState(prefs=[Preference(kind="keyword", value="zombie", label="zombie", weight=0.8)],
+                          recent_messages=["something with zombies"])
+    picks = _rank(collab_bot, state, k=40, cold_pool=10, popularity_cold=5.0, popularity=0.25, mmr_lambda=0.0)
+    signals = len(state.prefs)
+    themed = [p for p in picks if "keyword" in p.parts and model.popularity(p.item.id) > 0]
+    plain = [p for p in picks if "keyword" not in p.parts and model.popularity(p.item.id) > 0]
+    assert themed and plain
+    for p in themed:
+        assert p.parts["popularity"] == pytest.approx(5.0 * model.popularity(p.item.id) / (1 + 0.3 * signals), abs=1e-3)
+    for p in plain:
+        assert p.parts["popularity"] == pytest.approx(0.25 * model.popularity(p.item.id) / (1 + 0.3 * signals), abs=1e-3)
+    assert "keyword" in picks[0].parts

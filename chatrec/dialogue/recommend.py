@@ -312,8 +312,9 @@ class Recommender:
                 if top > 0 and value > 0:
                     parts["collab"] = w.collab * value / top
             signals = len(state.prefs) + len(state.mentioned)
-            # seedless: popularity among what was asked for (the item is of a liked genre, or none is liked)
-            cold = not seeded and w.popularity_cold is not None and (not liked_genres or "genre" in parts)
+            # seedless: popularity among what was asked for (the item is of a liked genre and has a liked theme, or none is liked)
+            asked = (not liked_genres or "genre" in parts) and (not state.likes("keyword") or "keyword" in parts)
+            cold = not seeded and w.popularity_cold is not None and asked
             pop_weight = w.popularity_cold if cold else w.popularity
             parts["popularity"] = pop_weight * pop / (1.0 + 0.3 * signals)
         if state.year_soft and (state.year_min is not None or state.year_max is not None):
