@@ -404,7 +404,7 @@ _PANNING_WORDS = ("tiresome bloated insufferable tedious pointless stale corny p
                   "bland forgettable snooze snoozefest yawn predictable cliched clichéd cliche generic mediocre underwhelming derivative "
                   "formulaic repetitive samey soulless uninspired lifeless plodding draggy overlong overwrought melodramatic schmaltzy "
                   "cringe cringey cringy hokey clunky contrived incoherent nonsensical convoluted muddled shallow hollow dire abysmal "
-                  "atrocious dreadful unbearable grating obnoxious juvenile dated meh blah zzz overated overrrated").split()
+                  "atrocious dreadful unbearable grating obnoxious juvenile dated meh blah zzz overated").split()
 """Words critics pan films with that the social-media lexicon lacks."""
 
 
@@ -459,7 +459,8 @@ def _neutral_at(clause: str, pos: int) -> bool:
                         r" (?:isn'?t|aren'?t|isnt|arent) (?:bad|terrible|awful|the worst))\s+or (?:anything|whatever)\b",
                         clause[pos:], re.I)  # "action's not bad or anything (but ...)"
     asked = re.search(r"\b(?:what'?s|whats|what is|what was)\s+$", head, re.I) and re.match(r"[\w' :&-]{1,50}?\s+about\b", clause[pos:], re.I)
-    return bool(neutral or _OVER.search(head) or corrected or conceded or asked)  # "whats nightcrawler about?": a question  # "was gonna say sci fi but nah, fantasy": the first thought is dropped
+    # "was gonna say sci fi but nah, fantasy": the first thought is dropped; "whats nightcrawler about?": a question
+    return bool(neutral or _OVER.search(head) or corrected or conceded or asked)
 
 
 _RATHER_THAN = re.compile(r"\b(?:rather|sooner)\b(?P<mid>.+?)\bthan\s+(?:(?:watch|see|sit through|do)\s+)?(?:an?\s+|the\s+|some\s+|any\s+|another\s+)?$", re.I)
@@ -522,8 +523,10 @@ class RuleExtractor:
                 read.append((pref, pos, negative_at(clause, pos, has_positive=has_positive, until=cut if cut >= 0 else None),
                              clause, subgenre_at))
         read = self._decline(read, _neutral_at, delta)
-        at_in = {(clause, pos) for _, pos, _, clause, _ in read}
-        read = self._decline(read, lambda clause, pos: _rather_loser(clause, pos, {p for c, p in at_in if c == clause}), delta)
+        spans_in: dict[str, set[int]] = {}
+        for _, pos, _, clause, _ in read:
+            spans_in.setdefault(clause, set()).add(pos)
+        read = self._decline(read, lambda clause, pos: _rather_loser(clause, pos, spans_in[clause]), delta)
         clauses = [c for _, c in split_clauses(text, keep=titles)]
         spoken = {clause for _, _, _, clause, _ in read}
         theirs = {clause for _, pos, _, clause, _ in read if _THIRD_PARTY.search(clause[:pos])}
