@@ -488,7 +488,7 @@ def test_titles_and_feedback_from_held_out_11(rules):
     ("horror really tests my patience", {"dislike:genre:horror"}),
     ("anything gory turns my stomach", {"dislike:keyword:gore"}),
     ("musicals do squat for me", {"dislike:genre:musical"}),
-    ("anime? outgrew it years ago", {"dislike:genre:animation"}),
+    ("anime? outgrew it years ago", {"dislike:keyword:anime"}),  # anime refused is anime, not all animation (held-out 14)
     ("thrillers and mysteries are both a no from me", {"dislike:genre:thriller", "dislike:genre:mystery"}),
     ("wes anderson films are a bit too quirky for my taste", {"dislike:person:wes anderson"}),
     ("if there's a clown in it forget it", {"dislike:keyword:clown"}),
@@ -599,3 +599,59 @@ def test_titles_people_and_feedback_from_held_out_13(rules):
     assert rules.extract("ok sure, that one might be fun, i'll give it a shot", shown=shown).slots() == {"feedback:157924:liked"}
     assert rules.extract("seen the second one. what's ratatouille about?", shown=shown).slots() == {"feedback:154844:seen"}
     assert rules.extract("the third one, way too dark for tonight", shown=shown).slots() == {"feedback:177922:disliked"}
+@pytest.mark.parametrize("message, expected", [
+    # verdicts said before the thing, or after it in a phrasing of its own (held-out 14)
+    ("instant snooze for me: westerns, every time", {"dislike:genre:western"}),
+    ("musicals are a guaranteed nap", {"dislike:genre:musical"}),
+    ("westerns aren't exactly my favorite genre", {"dislike:genre:western"}),
+    ("tom hanks movies feel like they were made for someone else", {"dislike:person:tom hanks"}),
+    ("quentin tarantino stuff is too long and bloody for me", {"dislike:person:quentin tarantino"}),  # the reason is no theme
+    ("fantasy is fine until it turns into a musical, then im out", {"like:genre:fantasy", "dislike:genre:musical"}),
+    # a kind of humour refused: the kind, never all comedy; anime refused is anime, not all animation
+    ("laughs please, potty humor is not", {"like:genre:comedy", "dislike:keyword:potty humor"}),
+    ("no toilet humour please", {"dislike:keyword:toilet humour"}),
+    ("anime just isn't for me", {"dislike:keyword:anime"}),
+    ("i love anime", {"like:genre:animation"}),
+    # negation scope: a double negation, "anything but X, leaning toward Y", a denied hatred, "scrap that, let's do"
+    ("it's not like i'm not into comedy, i just can't do slapstick", {"like:genre:comedy", "dislike:keyword:slapstick"}),
+    ("anything but horror, leaning more towards a thriller", {"dislike:genre:horror", "like:genre:thriller"}),
+    ("romance is not something i hate, but tonight i want a thriller", {"like:genre:thriller"}),
+    ("ok scrap all that, let's do a zombie movie", {"like:keyword:zombie", "replace"}),
+    ("let's not do horror", {"dislike:genre:horror"}),
+    ("any good westerns? not on netflix, just in general", {"like:genre:western"}),  # the aside judges no genre
+    ("if it's tom hanks vs tom cruise i'm picking hanks every time", {"like:person:tom hanks"}),
+    # themes: two-word themes and plurals; idioms and qualifiers are none
+    ("a good alien invasion flick with big explosions", {"like:keyword:alien invasion"}),
+    ("nothing with kidnappings please", {"dislike:keyword:kidnapping"}),
+    ("no tear jerkers tonight", {"dislike:keyword:tearjerker"}),
+    ("forget the comedy idea, my brother is a total scaredy cat", {"forget:genre:comedy"}),
+    ("seventies horror, as cheesy as it gets", {"like:genre:horror", "year_min:1970", "year_max:1979"}),
+    ("the shining is creepy and slow, anything like it?", {"like:item:202190"}),
+    # a withdrawn taste is no dislike for tonight's mood
+    ("you can drop the horror, not in a horror mood after all", {"forget:genre:horror"}),
+    # eras: relative to the user's birth year, a person's older films, a span of recent years
+    ("a western older than me, i was born in 1985", {"like:genre:western", "year_max:1984"}),
+    ("something newer than me, born in 99", {"year_min:2000"}),
+    ("i was born in 1990, what came out that year?", {"year_min:1990", "year_max:1990"}),
+    ("jim carrey comedies, especially the older ones", {"like:person:jim carrey", "like:genre:comedy"}),
+    ("some older comedies", {"like:genre:comedy", "year_max:1969"}),
+    ("a thriller from the last three or four years", {"like:genre:thriller", "year_min:2015"}),
+])
+def test_verdicts_themes_and_eras_from_held_out_14(rules, message, expected):
+    assert rules.extract(message).slots() == expected
+
+
+def test_titles_people_and_feedback_from_held_out_14(rules):
+    assert rules.extract("the matirx blew my mind").slots() == {"like:item:85036"}  # two letters swapped
+    assert rules.extract("anything with keanu reevs").slots() == {"like:person:keanu reeves"}
+    assert rules.extract("something with meryl streap").slots() == {"like:person:meryl streep"}
+    shown = ["157924", "154844", "177922"]  # Shrek, Finding Nemo, Ratatouille
+    assert rules.extract("the second one's a classic but we've seen it to death, the third one we haven't", shown=shown).slots() == {
+        "feedback:154844:seen"}
+    assert rules.extract("honestly they all look kinda meh", shown=shown).slots() == {f"feedback:{i}:disliked" for i in shown}
+    assert rules.extract("caught shrek on the big screen as a teen, the other two look fun", shown=shown).slots() == {
+        "feedback:157924:seen", "feedback:154844:liked", "feedback:177922:liked"}
+    assert rules.extract("already did the second one", shown=shown).slots() == {"feedback:154844:seen"}
+    assert rules.extract("the first one, putting it on my list", shown=shown).slots() == {"feedback:157924:liked"}
+
+

@@ -29,7 +29,8 @@ GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "horror": ("horror",), "scary": ("horror",), "horrors": ("horror",), "slasher": ("horror",),
     "slashers": ("horror",), "creepy": ("horror",), "frightening": ("horror",), "spooky": ("horror",), "spooked": ("horror",),
     "comedy": ("comedy",), "comedies": ("comedy",), "funny": ("comedy",), "comedic": ("comedy",),
-    "hilarious": ("comedy",), "humor": ("comedy",), "humour": ("comedy",), "laugh": ("comedy",),
+    "hilarious": ("comedy",), "humor": ("comedy",), "humour": ("comedy",), "laugh": ("comedy",), "laughs": ("comedy",),
+    "toilet humor": ("comedy",), "toilet humour": ("comedy",), "potty humor": ("comedy",), "potty humour": ("comedy",),
     "cracking up": ("comedy",), "in stitches": ("comedy",), "makes me giggle": ("comedy",), "make me giggle": ("comedy",), "crack me up": ("comedy",), "make me laugh": ("comedy",),
     "have me laughing": ("comedy",), "keep me laughing": ("comedy",), "laughing so hard": ("comedy",), "laugh out loud": ("comedy",),
     "romcom": ("romance", "comedy"), "rom com": ("romance", "comedy"), "rom coms": ("romance", "comedy"),
@@ -62,7 +63,7 @@ GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "short": ("short",), "shorts": ("short",),
 }
 # Spans that look like a genre but are not one (mentioned as words in ordinary speech).
-NOT_GENRE = {"short", "shorts", "music", "history", "period", "family", "war", "sport", "laugh", "kid", "mob",
+NOT_GENRE = {"short", "shorts", "music", "history", "period", "family", "war", "sport", "laugh", "laughs", "kid", "mob",
              "gore", "period"}
 
 
@@ -327,6 +328,8 @@ class Vocabulary:
                     if hit and abs(len(hit[0]) - len(phrase)) <= 3 and len(hit[0].split()) == size \
                             and hit[0] not in self.genre_synonyms and hit[0] not in KEYWORD_PHRASES:
                         ids, score = self.titles[hit[0]], hit[1]
+                        if _one_swap(phrase, hit[0]):
+                            score = max(score, 95.0)  # "inceptoin": two letters swapped are one slip, not two
                 if not ids:
                     continue
                 start, end = tokens[i][1], tokens[i + size - 1][2]
@@ -490,8 +493,11 @@ class Vocabulary:
                 if name is None and size >= 2 and len(key) >= 9 and (capital or key.split()[0] in self._person_first_words
                                                                      or key.split()[-1] in self.surnames
                                                                      or _names_a_person(text, tokens[i][1], tokens[i][1])):
-                    cutoff = 90 if capital else 93  # "leonardo dicapro": a known first name, then a typo
+                    cued = _names_a_person(text, tokens[i][1], tokens[i][1])
+                    cutoff = 90 if capital or cued else 93  # "leonardo dicapro": a known first name, then a typo
                     hit = process.extractOne(key, self._people_keys, scorer=fuzz.ratio, score_cutoff=cutoff)
+                    if hit and not capital and cued and hit[1] < 93 and any(a[:1] != b[:1] for a, b in zip(key.split(), hit[0].split())):
+                        hit = None  # "anything with mathew mcconahey": a cue for a person, and every word's first letter right
                     if not hit and size == 2:  # "morgan freemen": the first name typed right, one slip in the surname
                         first, last = key.split()[0], key.split()[-1]
                         same_first = [k for k in self._people_by_first.get(first, ()) if k.split()[-1][:1] == last[:1]] \
@@ -587,6 +593,14 @@ def _english_words() -> frozenset[str]:
     except (ModuleNotFoundError, FileNotFoundError, OSError):
         return frozenset()
     return frozenset(w for w in text.split() if w.isalpha() and w.islower())
+
+
+def _one_swap(typed: str, word: str) -> bool:
+    """Whether `typed` is `word` with two neighbouring letters swapped."""
+    if len(typed) != len(word) or typed == word:
+        return False
+    diff = [i for i, (a, b) in enumerate(zip(typed, word)) if a != b]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and typed[diff[0]] == word[diff[1]] and typed[diff[1]] == word[diff[0]]
 
 
 def _names_a_person(text: str, start: int, end: int) -> bool:

@@ -33,7 +33,8 @@ _NEG = re.compile(
     r"can'?t sit through|cannot sit through|couldn'?t sit through|the last thing i want|minus|aside from|apart from|"
     r"as long as (?:it'?s|its) not|enough with|no more|ditch|scrap|(?:zero|no|little) interest in|sick to death of|"
     r"can'?t be bothered with|zero|steer clear of|keep clear of|couldn'?t stand|couldnt stand|cant stand|"
-    r"(?:i'?ve|have|i) outgrown|grown out of|not a huge fan of|ugh|had it up to here with|couldn'?t get through|couldnt get through|not sold on|draw the line at|go easy on|easy on the|light on the|unless (?:it'?s|its|it is|there'?s|theres|there is) (?:an? |some )?|(?:seen|watched|had) (?:more than )?enough|(?:rather|sooner) (?:[\w']+ ){1,6}than(?: (?:sit through|watch|see|endure|suffer through))?)\b", re.I)
+    r"(?:i'?ve|have|i) outgrown|grown out of|(?:guaranteed|instant|certified|automatic|surefire|sure-fire) (?:nap|snooze|sleeping pill)|"
+    r"until (?:it|they) (?:turns?|becomes?|goes|go|gets?|devolves?|descends?)(?: into)?|not a huge fan of|ugh|had it up to here with|couldn'?t get through|couldnt get through|not sold on|draw the line at|go easy on|easy on the|light on the|unless (?:it'?s|its|it is|there'?s|theres|there is) (?:an? |some )?|(?:seen|watched|had) (?:more than )?enough|(?:rather|sooner) (?:[\w']+ ){1,6}than(?: (?:sit through|watch|see|endure|suffer through))?)\b", re.I)
 _POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not for me|(?:is|are)n'?t (?:really )?my thing|"
                           r"not (?:really )?my (?:thing|style|jam|vibe|cup of tea)|scares? me|suck|sucks|sucked|"
                           r"are the worst|is the worst|was the worst|overrated|(?:is|are) getting old|(?<!never )gets? old|hard pass|(?:is|are) a pass|"
@@ -81,7 +82,10 @@ _POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not
                           r"(?:stress|stresses|stressed|freak|freaks|freaked|bum|bummed|gross|grosses|grossed|weird|weirds|weirded) (?:me|us) out|"
                           r"drag(?:s|ged)? on\b(?! (?:the|a|an|my|your)\b)|(?:tests?|tested|tries|tried|trying) (?:my|our) patience|"
                           r"turn(?:s|ed)? (?:my|our) stomach|(?:did|does|do) (?:absolutely |literally |just |really )?(?:zilch|squat|nada|zip|jack) for (?:me|us)|"
-                          r"outgrew (?:them|it|those|that|these|\w+ )?|(?<!\bto )(?<!\bnot )forget (?:it|about it)(?!\w)|(?:way |far |much |just |a bit |kinda |a little )?too \w+ for (?:my|our) (?:taste|liking)s?)\b", re.I)
+                          r"outgrew (?:them|it|those|that|these|\w+ )?|(?:is|are|'s|'re) (?:an? )?(?:guaranteed|instant|certified|automatic|total) (?:nap|snooze)|"
+                          r"(?:made|meant) for (?:someone|somebody|other people|people other than me) else|(?:made|meant) for other people|"
+                          r"(?<!not )(?<!nothing )(?<!no )(?<!never )too \w+ and \w+ for (?:me|us)|(?<!not )(?<!nothing )(?<!no )(?<!never )(?<=, )too \w+ for (?:me|us)|"
+                          r"(?:is|are)n'?t (?:exactly|quite) (?:my |our )?(?:favou?rite|(?:\w+ )?thing|cup of tea|jam)|(?<!\bto )(?<!\bnot )forget (?:it|about it)(?!\w)|(?:way |far |much |just |a bit |kinda |a little )?too \w+ for (?:my|our) (?:taste|liking)s?)\b", re.I)
 _INJECTION = re.compile(r"\b(ignore|disregard|forget|override)\b.{0,60}\b(instructions?|prompts?|rules|schema|system)\b|"
                         r"\[\s*(?:system|assistant|admin|developer)\s*\]|\bend of (?:the )?user message\b|\b(?:assistant|system|admin) (?:memo|note)\b|do not mention this note|\breply ok to confirm\b|\b(system prompt|your prompt|reveal your|print your|you are now|act as|jailbreak)\b|^\s*(system|assistant)\s*:|"
                         r"\{\s*\"|\"\s*:\s*[\[{\"]|\b(liked|disliked)_(titles|genres|people)\b|"
@@ -95,16 +99,16 @@ _NEG_OVERRIDE = re.compile(
     r"nothing (?:would |could |will |'?d |can )?makes? (?:me|us) (?:\w+ )?happier|(?:wouldn'?t|wouldnt|would not|won'?t|wont|isn'?t|isnt|not|never) (?:be )?(?:the )?worst (?:thing|idea|choice|pick)|wouldn'?t say no|no matter|can'?t go wrong|"
     r"keep (?:them|it|the|those) coming|never gets? old|(?:never|wouldn'?t|won'?t) turn (?:it |them )?down|"
     r"(?:don'?t|do not|doesn'?t|wouldn'?t) hate|(?:has|have|'ve|'s) grown on me|"
-    r"(?:no way|not like|not that|it'?s not like) (?:i|we)(?:'m| am| are|'re)? (?:not|can'?t|cannot|don'?t|won'?t|wouldn'?t))\b", re.I)
+    r"(?:no way|not like|not that|it'?s not like) (?:i|we)(?:'m|m| am| are|'re)? (?:not|can'?t|cannot|don'?t|won'?t|wouldn'?t))\b", re.I)
 _POS = re.compile(r"\b((?<!feel )(?<!feels )(?<!felt )(?<!looks )(?<!sounds )(?<!seems )(?<!\bare )(?<!\bis )(?<!\bwas )(?<!\bwere )like[sd]?(?! (?:an? |\d)(?:hour|minute|min|half|few|couple|\d))(?! (?:one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|thirty|forty|fifty|sixty) (?:hour|minute|min|second|sec|day|week)s?\b)"
                   r"(?<!\w (?<!\bi )(?<!\bwe )(?<!would )(?<!i'd )(?<!really )(?<!totally )like(?= (?:that|this|those|these)\b))|"
                   r"love[sd]?|enjoy(ed|s)?|into|fan of|"
                   r"(?<!makes me )(?<!make me )(?<!made me )(?:want|wanna)|need(?! to\b)|lookin'?g? for|mood for|prefer|bonus(?: points)? if|extra points if|even better if|"
                   r"(?:is|was|were|are) (?:so |really |pretty |just |absolutely )?(?:brilliant|amazing|awesome|great|fantastic|"
                   r"incredible|excellent|perfect|a masterpiece|a classic|hilarious)|"
-                  r"favou?rite|adore[sd]?|please(?! (?:just )?(?:skip|no|don'?t|avoid|spare|not|leave|keep|stop|stay))|recommend|suggest|how about|what about|show me|give me(?! (?:a )?(?:headaches?|nightmares|the creeps|the ick|anxiety))|"
+                  r"(?<!exactly my )(?<!quite my )(?<!not my )(?<!n't my )(?<!nt my )favou?rite|adore[sd]?|please(?! (?:just )?(?:skip|no|don'?t|avoid|spare|not|leave|keep|stop|stay))|recommend|suggest|how about|what about|show me|give me(?! (?:a )?(?:headaches?|nightmares|the creeps|the ick|anxiety))|"
                   r"interested in|fond of|big on|craving|(?:a )?sucker for|(?:my )?happy place|count me in|sign me up|(?:(?<=\bi )|(?<=\bwe )|(?<=\bi'd )|(?<=kinda )|(?<=really ))feel like|yes|gimme|hit me with|pls|plz|"
-                  r"(?:would be|is|'d be) a (?:plus|bonus)|(?:i'?m|im|i am|we'?re) sold)\b", re.I)
+                  r"(?:would be|is|'d be) a (?:plus|bonus)|(?:i'?m|im|i am|we'?re) sold|let'?s (?:do|go with|go for|try|watch|get|have))\b", re.I)
 _CLAUSE_SPLIT = re.compile(r"(?:(?:[!?;\n]|(?<!\bmr)(?<!\bmrs)(?<!\bms)(?<!\bdr)(?<!\bst)(?<!\bjr)(?<!\bvs)\.(?!\d))+|(?<!anything )(?<!everything )(?<!all )\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhereas\b|\byet\b)", re.I)
 
 _MOODS: dict[str, str] = {
@@ -115,13 +119,13 @@ _MOODS: dict[str, str] = {
     "twist": "twist ending", "twists": "twist ending", "plot twist": "twist ending", "plot twists": "twist ending", "twist ending": "twist ending",
     "thought provoking": "thought-provoking", "thought-provoking": "thought-provoking",
     "inspiring": "inspiring", "inspirational": "inspiring", "emotional": "emotional", "sad": "sad",
-    "tearjerker": "tearjerker", "tear jerker": "tearjerker", "quirky": "quirky", "weird": "weird",
+    "tearjerker": "tearjerker", "tear jerker": "tearjerker", "tearjerkers": "tearjerker", "tear jerkers": "tearjerker", "quirky": "quirky", "weird": "weird",
     "cult": "cult", "epic": "epic", "slow burn": "slow burn", "fast paced": "fast-paced",
     "violent": "violence", "violence": "violence", "gory": "gore", "gore": "gore", "wholesome": "wholesome", "cheesy": "cheesy",
     "campy": "campy", "cozy": "cozy", "witty": "witty", "clever": "clever", "intense": "intense",
     "atmospheric": "atmospheric", "relaxing": "relaxing", "silly": "silly", "cute": "cute",
     "superhero": "superhero", "superheroes": "superhero", "super hero": "superhero", "zombie": "zombie",
-    "zombies": "zombie", "vampire": "vampire", "vampires": "vampire", "alien": "alien", "aliens": "alien",
+    "zombies": "zombie", "vampire": "vampire", "vampires": "vampire", "alien": "alien", "aliens": "alien", "alien invasion": "alien invasion", "alien invasions": "alien invasion",
     "robot": "robot", "robots": "robot", "space": "space", "outer space": "space", "time travel": "time travel",
     "time traveling": "time travel", "time-travel": "time travel", "dinosaur": "dinosaur", "dinosaurs": "dinosaur",
     "high school": "high school", "christmas": "christmas", "holiday": "holiday", "halloween": "halloween",
@@ -143,7 +147,7 @@ _MOODS: dict[str, str] = {
     "con artist": "con artist", "hacker": "hacker", "hackers": "hacker", "artificial intelligence": "artificial intelligence",
     "ai": "artificial intelligence", "cyberpunk": "cyberpunk", "steampunk": "steampunk", "princess": "princess",
     "princesses": "princess", "fairy tale": "fairy tale", "fairy tales": "fairy tale", "mermaid": "mermaid",
-    "exorcism": "exorcism", "possession": "possession", "demon": "demon", "demons": "demon",
+    "exorcism": "exorcism", "exorcisms": "exorcism", "kidnapping": "kidnapping", "kidnappings": "kidnapping", "possession": "possession", "demon": "demon", "demons": "demon",
     "werewolf": "werewolf", "werewolves": "werewolf", "witch": "witch", "witches": "witch",
     "cop": "cop", "cops": "cop", "police": "police", "buddy cop": "buddy cop", "wedding": "wedding",
     "dance": "dance", "dancing": "dance", "singing": "singing", "band": "band", "jazz": "jazz",
@@ -208,10 +212,12 @@ _NOTHING_BEFORE = re.compile(r"\b(?:nothing|no movies?|no films?|none|not)(?: (?
 _NOTHING_AFTER = re.compile(r"\b(?:nothing|no movies?|no films?|none|not)(?: (?:made|released|filmed|shot|from|that came out|"
                             r"that was made))? (?:newer than|after|later than|past|more recent than) (?P<year>\d{4})\b")
 """An upper bound said as an exclusion: "nothing newer than 1995" -> up to 1995."""
-_SEEN = re.compile(r"\b(seen|saw|watched|word for word|(?:made|forced) (?:me|us) (?:to )?(?:watch|sit through)|had to (?:watch|sit through)|already watched|have watched|seen it|seen that|seen them|watched it|caught (?:it|that|this|those)|"
+_SEEN = re.compile(r"\b(seen|saw|watched|on the big screen|back when (?:it|they) (?:was|were|came) out|already did|did (?:it|that|that one|this one|them) (?:already|twice|before)|word for word|(?:made|forced) (?:me|us) (?:to )?(?:watch|sit through)|had to (?:watch|sit through)|already watched|have watched|seen it|seen that|seen them|watched it|caught (?:it|that|this|those)|"
                    r"(?:a|like a) (?:hundred|million|thousand|billion) times|know every line|more times than (?:i|we) (?:can|could) count|"
                    r"(?:been|gone) through (?:it|them|those|these|all)|(?:can|could) quote|know (?:it |them |that one |this one )?by heart|front to back|"
                    r"played (?:it |that |\w+ )?so much|disc is scratched|old favou?rites?|as a kid|when i was (?:a kid|little|young|younger)|growing up|worn out (?:our|my|the) (?:\w+ ){0,3}(?:dvd|copy|tape|vhs|blu-?ray))\b", re.I)
+_UNSEEN_ELLIPSIS = re.compile(r"\b(?:i|we) (?:haven'?t|havent|have not|hadn'?t|never have|didn'?t|didnt)(?: yet)?\W*$", re.I)
+"""A piece that only says the pick is new ("the last one i haven't"): no feedback, and no reason to read the clause whole."""
 _NOT_SEEN = re.compile(r"\b(haven'?t|have not|never|not|didn'?t|did not|hasn'?t)\s+(yet\s+)?(seen|watched|saw)\b", re.I)
 _FEEDBACK_NEG = re.compile(r"\b(not that|not this|not the|not sold|not so much|not (?:so |too )?sure|"
                            r"(?:looks?|sounds?|seems?) (?:kinda |kind of |a bit |a little |pretty |way |too |so |really |very |super )*(?:slow|long|heavy|intense|mature|grown-?up|violent|scary|dark|dull|bleak|grim|depressing|gloomy|sad)|"
@@ -231,6 +237,7 @@ _FEEDBACK_POS = re.compile(r"\b(looks? (?:really |so |very |pretty |super |kinda
                            r"(?:i'?d|id|i'?ll|ill|i will|i would) (?:go|roll) with|(?<!not )(?<!not so )sure|(?:sounds?|looks?) like (?:a |my )?(?:blast|winner|hoot|good time|fun time|kinda thing|kind of thing|type of thing)|"
                            r"(?:a |the )?winner|(?:could|can) get behind|i could do|could do (?:that|it|this)|in a good way|"
                            r"dying to (?:see|watch)|(?:been )?want(?:ing|ed)? to (?:see|watch)|add(?:ing|ed)? (?:[\w' ]{1,40} )?to (?:my|the) (?:\w+ )?list|"
+                           r"(?:put|putting|puts|going) (?:it|that|this|that one|this one|them|those|these) on (?:my|the) (?:\w+ )?list|(?:'s|is|was) (?:a |an )?(?:real |true |total |modern |absolute )?classic|"
                            r"yes please|works for me|sign me up|count me in|(?:has|have|got|caught|grabbed|gets|grabs) (?:my|our) (?:attention|eye|interest)|"
                            r"sounds? (?:really |so |very |pretty |super )?(good|great|"
                            r"interesting|fun|cool|nice|awesome|amazing|perfect|delightful|lovely|promising|intriguing|cute|adorable|charming|hilarious)|perfect|i'?ll (watch|try|check)|"
@@ -292,7 +299,7 @@ def _negative_before(clause: str, pos: int) -> bool:
     for sep in re.finditer(r"\band\b|,|\bor\b|\bjust\b|\bonly\b|\binstead\b", tail):
         if _POS.search(tail[sep.end():]) or re.search(r"\bjust\b|\bonly\b|\binstead\b", sep.group(0)):
             return False
-        if sep.group(0) == "," and re.match(r"\s*(something|maybe|rather|more|but|perhaps|(?:it'?s|its|it is) (?:more|rather)|instead|plus|also|ideally|preferably|"
+        if sep.group(0) == "," and re.match(r"\s*(something|maybe|rather|more|but|perhaps|leaning|(?:i'?m |im )?(?:more )?in the mood|(?:it'?s|its|it is) (?:more|rather)|instead|plus|also|ideally|preferably|"
                                             r"hopefully|and (ideally|preferably|maybe|also|hopefully|if possible))\b", tail[sep.end():], re.I):
             return False
     return True
@@ -301,7 +308,7 @@ def _negative_before(clause: str, pos: int) -> bool:
 _PIECE_SPLIT = re.compile(r",|\((?!\d{4}\))")
 _PIECE_YES = re.compile(r"^[\w' ()-]*?(?:\b100 ?%|\b(only|yes|instead|especially|(?:is|are|'s|'re) (?:\w+ )?(?:fine|ok|okay|good|great|cool|awesome|amazing|peak|"
                         r"the best)|works|for sure))\s*$", re.I)
-_PIECE_NO = re.compile(r"^[\w' ()-]*?(?:\b0 ?%|\b(no|nope|no thanks|never|pass|no way|not so much))\s*$", re.I)
+_PIECE_NO = re.compile(r"^[\w' ()-]*?(?:\b0 ?%|\b(no|nope|no thanks|never|pass|no way|not so much|(?:is|are) not|isn'?t|aren'?t|isnt|arent))\s*$", re.I)
 
 
 def negative_at(clause: str, pos: int, *, has_positive: bool | None = None, until: int | None = None) -> bool:
@@ -339,6 +346,11 @@ _OVER = re.compile(r"\b(?:take|takes|pick|picks|choose|chooses|prefer|prefers|go
                    r"\s>+\s*(?:(?:any|all|every|the|most|your)\s+)?(?:\w+\s+)?$", re.I)
 _CONDITION = re.compile(r"\s*(?:(?:but|and|just|ok|okay)\s+)*(?:nothing|not|no|none)\s+(?:too|that|overly|super|very|crazy|insanely|ultra)\s+\w+\s*$", re.I)
 """A limit on what comes next, not a verdict on what came before: "(not against a western but) nothing too slow"."""
+_ASIDE = re.compile(r"\W*(?:(?:and|but|just|oh|ok|okay)\s+)*(?:not|no|nothing)\s+(?:on|from|streaming on|available on|"
+                    r"picky|fussy|fussed|bothered|particular|specific|that specific|that picky|in a rush|a big deal)\b", re.I)
+"""A clause that negates something beside the taste: "any good documentaries? not on any particular service"."""
+_MOOD_NOW = re.compile(r"\bnot (?:really |quite )?in (?:a|an|the) (?:[\w']+ ){1,3}mood\b|\bnot (?:really |quite )?in the mood for\b|\bnot feeling (?:it|that|the)\b", re.I)
+"""Tonight's mood: said of a taste the message withdraws ("drop tom cruise, i'm not in a tom cruise mood") it is no dislike."""
 _PRONOUN = re.compile(r"\b(them|it|those|these|they|that stuff|him|her)\b", re.I)
 _PAST_TASTE = re.compile(r"\bused to (?:be )?(?:really |totally |super |so )?(?:into|love|like|enjoy|watch|obsessed with|hooked on|crazy about|(?:a )?(?:big |huge )?fan of|big on)", re.I)
 _GOOD_WAY = re.compile(r"\s*(?:but |and )?(?:only |just )?in (?:a|the) (?:good|best) (?:way|possible way)\b", re.I)
@@ -458,9 +470,14 @@ def _neutral_at(clause: str, pos: int) -> bool:
     conceded = re.match(r"[\w' -]{0,30}?(?:(?:'s|s| is| are|'re)\s+(?:not (?:bad|terrible|awful|the worst)|fine|ok|okay|alright)|"
                         r" (?:isn'?t|aren'?t|isnt|arent) (?:bad|terrible|awful|the worst))\s+or (?:anything|whatever)\b",
                         clause[pos:], re.I)  # "action's not bad or anything (but ...)"
+    not_hated = re.match(r"[\w' -]{0,30}?\s+(?:is|are|'s|'re)(?:n'?t| not) (?:something|a thing|anything|what) (?:i|we) (?:really )?"
+                         r"(?:hate|dislike|mind|avoid|object to|have a problem with)\b", clause[pos:], re.I)  # "action is not something i hate"
+    versus = re.search(r"(?P<other>[\w' ]+?)\s+(?:vs\.?|versus)\s+$", head, re.I)
+    picked = versus and re.search(r"\b(?:pick|picking|picks|choose|choosing|go with|going with|take|taking|team)\s+([a-z]+)", clause[pos:], re.I)
+    lost = bool(picked) and picked.group(1).lower() in versus.group("other").lower().split()  # "paul rudd vs seth rogen, i'm picking rudd"
     asked = re.search(r"\b(?:what'?s|whats|what is|what was)\s+$", head, re.I) and re.match(r"[\w' :&-]{1,50}?\s+about\b", clause[pos:], re.I)
     # "was gonna say sci fi but nah, fantasy": the first thought is dropped; "whats nightcrawler about?": a question
-    return bool(neutral or _OVER.search(head) or corrected or conceded or asked)
+    return bool(neutral or _OVER.search(head) or corrected or conceded or asked or not_hated or lost)
 
 
 _RATHER_THAN = re.compile(r"\b(?:rather|sooner)\b(?P<mid>.+?)\bthan\s+(?:(?:watch|see|sit through|do)\s+)?(?:an?\s+|the\s+|some\s+|any\s+|another\s+)?$", re.I)
@@ -556,9 +573,12 @@ class RuleExtractor:
             near = before[last_piece:]
             praised_before = bool(_POS.search(near)) and not _THIRD_LIKE.search(near) and not _PAST_TASTE.search(near)
             if (_POSTFIX_NEG.search(clause) or (_NEG.search(clause) or _judges_badly(clause)) and not _POS.search(clause)) \
-                    and not _NEG_OVERRIDE.search(clause) and not praised_before and not _CONDITION.match(clause):
+                    and not _NEG_OVERRIDE.search(clause) and not praised_before and not _CONDITION.match(clause) and not _ASIDE.match(clause):
                 read = [(pref, pos, negative or (c == before and pos >= last_piece), c, at) for pref, pos, negative, c, at in read]
         read = self._decline(read, lambda clause, pos: clause in theirs and bool(_THIRD_PARTY.search(clause[:pos])), delta)
+        withdrawn = {(kind, value.lower()) for kind, value in delta.forget}
+        read = self._decline(read, lambda clause, pos: bool(_MOOD_NOW.search(clause)) and any(
+            r[3] == clause and r[1] == pos and (r[0].kind, r[0].value.lower()) in withdrawn for r in read), delta)
         sarcasm = _SARCASM.search(text)
         if sarcasm:  # "oh great, more superhero movies, just what i wanted /s": what comes before the marker
             read = [(pref, pos, negative or 0 <= text.find(c) and text.find(c) + pos < sarcasm.start(), c, at)
@@ -585,7 +605,7 @@ class RuleExtractor:
                 delta.mentioned_items.append(pref.value)
         liked_genres = {p.value for p in delta.likes if p.kind == "genre"}
         for pref, phrase in subgenre_dislikes:  # "something scary but not a slasher": horror yes, slashers no
-            if (pref.value in liked_genres or phrase in _NARROW_KINDS) and pref in delta.dislikes:
+            if (pref.value in liked_genres or phrase in _NARROW_KINDS or phrase in _REFUSED_KINDS) and pref in delta.dislikes:
                 delta.dislikes.remove(pref)
                 delta.declined.append(pref.key)
                 delta.dislikes.append(Preference(kind="keyword", value=phrase, label=phrase, turn=turn, weight=0.8,
@@ -680,12 +700,16 @@ class RuleExtractor:
                 continue  # "cheesy giant monster flicks", "sad dramas": the adjective qualifies a kind named after it
             if match and re.search(r"\b(?:start|starts|started|starting|begin|begins|began|break into|breaks into|burst into|bursts into)\s+$", norm[:match.start()]):
                 continue  # "the second people start singing": what happens on screen, not a theme asked for
+            if match and (np_ in {"cat", "cats", "dog", "dogs"} and re.search(r"\b(?:scaredy|top|hot|fat|copy|lucky|lazy)\s+$", norm[:match.start()])
+                          or np_ in _QUALIFIERS and found and re.search(r"\bas\s+$", norm[:match.start()]) and re.match(r"\s+as\b", norm[match.end():])):
+                continue  # "a total scaredy cat" is a person; "sixties sci fi, as campy as it gets" qualifies the genre
             if match and (re.match(r"\s*,?\s*(?:i know|ik|right|huh)\b", norm[match.end():])
                           or re.search(r"\b(?:has|have|had) been (?:a |an |such a |a total |a complete |an absolute |total )?$", norm[:match.start()])):
                 continue  # "weird i know", "my week has been a disaster": an aside, not a theme
             if match and not _THEME_AT.search(norm[:match.start()]) and not (np_ == "high school" and re.search(r"\b(?:back in|was in|were in|since|during|after|in my)\s+$", norm[:match.start()])) \
                     and not re.match(r"\s+(?:thing|question) to\b", norm[match.end():]) \
-                    and not (found and re.search(r"\b(?:is|was|are|were)\s+(?:so\s+|pure\s+|just\s+|really\s+|totally\s+|kinda\s+|pretty\s+)?$", norm[:match.start()])) \
+                    and not (found and re.search(r"\b(?:is|was|are|were)\s+(?:so\s+|pure\s+|just\s+|really\s+|totally\s+|kinda\s+|pretty\s+)?"
+                                                 r"(?:[a-z]+\s+(?:and|but)\s+(?:so\s+|really\s+|kinda\s+|pretty\s+|also\s+)?)?$", norm[:match.start()])) \
                     and not (_REASON_TOO.search(norm[:match.start()]) and (found or re.match(r"\s*(?:\w+\s+)?for (?:me|my|us|our|tonight|today|now|the kids)\b", norm[match.end():]))):
                 raw_start = norm_positions[min(match.start(), len(norm_positions) - 1)] if norm_positions else 0
                 keyword = _MOODS[phrase]
@@ -758,6 +782,13 @@ class RuleExtractor:
             if _NOTHING_BEFORE.search(low[:match.end()]):
                 continue
             delta.year_max = int(match.group(2)) - (1 if match.group(1) in {"before", "pre", "prior to", "earlier than", "older than"} else 0)
+        born = re.search(r"\bborn (?:in |back in )?(?P<year>'?\d\d|(?:19|20)\d\d)\b", low)
+        relative = None  # "older than me, and i was born in 94": up to 1993
+        if born and (year := _full_year(born.group("year"))):
+            if re.search(r"\b(?:older than (?:me|myself|i am)|before (?:i was|i'?m|im) born|before my time)\b", low):
+                relative = ("year_max", year - 1)
+            elif re.search(r"\b(?:newer|younger) than (?:me|myself|i am)|\bafter (?:i was|i'?m|im) born\b", low):
+                relative = ("year_min", year + 1)
         for match in _NOTHING_BEFORE.finditer(low):
             delta.year_min = int(match.group("year"))
         for match in _NOTHING_AFTER.finditer(low):
@@ -788,10 +819,16 @@ class RuleExtractor:
                 delta.year_min, delta.year_max = lo, hi
         for match in re.finditer(r"\b((?:19|20)\d\d) (?:was|is) (?:a |an |such a |one )?(?:\w+ ){0,3}(?:year|vintage)\b", low):
             _set_range(delta, int(match.group(1)), int(match.group(1)))  # "1999 was a crazy good year for movies"
+        if relative:  # the birth year bounds the era; it is no year asked for
+            if delta.year_min == delta.year_max == year:
+                delta.year_min = delta.year_max = None
+            bound, value = relative
+            current = getattr(delta, bound)
+            setattr(delta, bound, value if current is None else min(current, value) if bound == "year_max" else max(current, value))
     def _vague_era(self, low: str, delta: GroundedDelta) -> None:
         recent = re.search(r"\b(recent|recently|newer|latest|modern|new releases?|came out recently|current|this decade|newish|"
                            r"fresh out|just came out|just out|(?:come|came|been) out lately|"
-                           r"(last|past) (couple|few|two|three|several)( of)? years)\b", low)
+                           r"(last|past) (couple|few|two|three|several)(?: (?:or|to) (?:two|three|four|five))?( of)? years)\b", low)
         if recent and not re.search(r"\b(not|no|nothing|never|without|avoid)\s+(his |her |their |the |any |too |so |that )?"
                                     + re.escape(recent.group(0)), low):
             delta.year_min = RECENT_YEAR_MIN
@@ -800,7 +837,9 @@ class RuleExtractor:
         elif delta.year_max is None and (old := re.search(r"\b(old|older|oldies|vintage|golden age|old school|old-school|classic old)\b", low)) \
                 and not re.search(r"\b((years?|yrs?|yo) old|not (too )?old|old enough|too old|older than \d{4}|getting old|gets? old|the older the better|old (?:favou?rites?|friends?|times|days|self|school pal))\b", low) \
                 and not _NEG.search(re.split(r"[,.;!?]", low[max(0, old.start() - 20):old.start()])[-1]) \
-                and not self._old_thing(low, old):
+                and not self._old_thing(low, old) \
+                and not (old.group(1) == "older" and re.match(r"\s+(?:ones|stuff|work|films|movies)\b", low[old.end():]) and self.vocab.people_in(low)):
+            # "eddie murphy comedies, especially the older ones": early in a career, not an era
             delta.year_max = OLD_YEAR_MAX  # not in "nor did old war movies": old ones disliked, no era asked for
 
     def _old_thing(self, low: str, old: re.Match) -> bool:
@@ -908,7 +947,7 @@ class RuleExtractor:
                 targets.append(starts[0])
         if re.search(r"\bthe other (two|three|ones?|2|3)\b|\bthe rest\b", low):
             targets.extend(s for s in shown if s not in targets and s not in exclude)
-        all_of_them = re.search(r"\b(all of (them|those|these|em|'em)|seen them all|all (three|five|of them)|both|"
+        all_of_them = re.search(r"\b(all of (them|those|these|em|'em)|seen them all|(?:these|those|they|them) all\b|all (three|five|of them)|both|"
                                 r"(every|each) (single )?(one )?of (them|those|these)|none of (them|those|these|em|'em)|seen (em|'em|them|those|these) all)\b", low)
         if all_of_them and not (all_of_them.group(0) == "both" and len(set(targets)) == 2):
             targets = list(shown)
@@ -940,7 +979,7 @@ class RuleExtractor:
                     got = self._feedback(piece, shown, exclude=frozenset(out), pronoun_pick=last)
                     read.append(got)
                     last = got[-1].item_id if got else last
-                if len(pieces) > 1 and not all(read):
+                if len(pieces) > 1 and not all(got or _UNSEEN_ELLIPSIS.search(piece) for got, piece in zip(read, pieces)):
                     read = [self._feedback(clause, shown, exclude=frozenset(out), pronoun_pick=last)]
                 for fb in (fb for got in read for fb in got):
                     if fb.item_id not in out or fb.kind == "seen":  # "a classic, but i've seen it": seen wins
@@ -963,7 +1002,7 @@ _THEME_AT = re.compile(r"(?:\b(?:they re|theyre|it s|its|he s|she s|scared me|sc
 _SAID_OF_IT = re.compile(r"\b(?:is|are|was|were|'s|looks?|looked|sounds?|seems?|too|gave (?:me|us) the|gives? (?:me|us) the|got the)\s+"
                          r"(?:(?:so|really|kinda|kind of|pretty|way|super|a bit|a little|just|very|my|our|two|three|go-?to|all-?time|favou?rite|such a|a|an|the|most|too)\s+){0,4}$", re.I)
 """What says a genre word of a film already named ("is hilarious", "looks too creepy", "my two go-to spooky (watches)")."""
-_REASON_TOO = re.compile(r"(?<!\bnot )(?<!\bnothing )(?<!\bno )(?<!\bnothin )\b(?:way |a bit |a little |kinda |far |just |much )?too\s+$")
+_REASON_TOO = re.compile(r"(?<!\bnot )(?<!\bnothing )(?<!\bno )(?<!\bnothin )\b(?:way |a bit |a little |kinda |far |just |much )?too\s+(?:[a-z]+\s+and\s+)?$")
 """A "too X" after a named thing is the reason for a verdict ("isn't for me, too weird"), not a theme of its own;
 "nothing too sad" still asks for no sad films."""
 _MOVIE_TALK = re.compile(r"\b(movies?|films?|flicks?|movei|moive|mvoie|watch|something|anything|recommend|suggest|show|stuff|ones?|"
@@ -971,10 +1010,13 @@ _MOVIE_TALK = re.compile(r"\b(movies?|films?|flicks?|movei|moive|mvoie|watch|som
 
 _SUBGENRES = {"slasher", "slashers", "gangster", "gangsters", "mob", "mafia", "detective", "biopic", "biopics",
               "cowboy", "cowboys", "anime", "chick flick", "chick flicks", "whodunit", "whodunnit",
-              "psychological thriller", "true story", "true stories", "cartoon", "cartoons"}
+              "psychological thriller", "true story", "true stories", "cartoon", "cartoons", "toilet humor", "toilet humour",
+              "potty humor", "potty humour"}
 """Genre words that name a kind within a genre: disliked while the genre is liked, they become keywords."""
-_NARROW_KINDS = {"slasher"}
+_NARROW_KINDS = {"slasher", "toilet humor", "toilet humour", "potty humor", "potty humour"}
 """Sub-genres too narrow to stand for their genre: "outgrown slasher movies" rules out slashers, not all horror."""
+_REFUSED_KINDS = {"anime"}
+"""Kinds that stand for their genre when asked for but not when refused: "anime's not for me" rules out anime, not Pixar."""
 
 _TOPIC_STOP = {"all", "day", "every", "whole", "either", "too", "also", "though", "tho", "anymore", "tonight", "rn", "lol", "first", "second", "third", "last", "other", "next", "previous", "and", "or", "but", "from", "with", "in", "on", "that", "which", "who", "please", "maybe", "like",
                "movie", "movies", "film", "films", "for", "to", "of", "is", "are", "was", "it", "this", "something",
