@@ -655,3 +655,70 @@ def test_titles_people_and_feedback_from_held_out_14(rules):
     assert rules.extract("the first one, putting it on my list", shown=shown).slots() == {"feedback:157924:liked"}
 
 
+@pytest.mark.parametrize("message, expected", [
+    # verdicts in phrasings of their own, before or after the thing (held-out 15)
+    ("i've had my fill of superhero stuff, how about a western", {"dislike:keyword:superhero", "like:genre:western"}),
+    ("my wife keeps asking for a musical and i want anything but that", {"dislike:genre:musical"}),
+    ("to this day nothing hits the spot quite like a heist movie", {"like:keyword:heist"}),
+    ("jim carrey mugging for two hours is not what i'd call a good time", {"dislike:person:jim carrey"}),
+    ("horror was my brother's thing, not mine", {"dislike:genre:horror"}),
+    ("war movies are just three hours of explosions, pass", {"dislike:genre:war"}),
+    ("watched the revenant and kept checking the clock", {"dislike:item:142823"}),
+    ("i wanted to like dunkirk so bad but it lost me halfway", {"dislike:item:111540"}),
+    ("the adam sandler thing where everyone yells is just exhausting to me", {"dislike:person:adam sandler"}),
+    ("romance makes my head hurt", {"dislike:genre:romance"}),
+    ("superhero movies feel like noise now", {"dislike:keyword:superhero"}),
+    # concessions and choices name no slot for the loser
+    ("i'm not saying i'd never watch a western, i'm saying tonight i want a comedy", {"like:genre:comedy"}),
+    ("nothing against musicals but i want a thriller", {"like:genre:thriller"}),
+    ("between pulp fiction and reservoir dogs it's reservoir dogs for me", {"like:item:140122"}),
+    ("between pulp fiction and reservoir dogs, i'd pick pulp fiction", {"like:item:91332"}),
+    # a verdict after a later span is that span's: "fine ... as long as there's no X, it makes my head hurt"
+    ("westerns are fine by me as long as there are no musical numbers, they make my head hurt", {"like:genre:western", "dislike:genre:musical"}),
+    # themes: new ones, narrow kinds of comedy, plurals, misspellings; what describes a named film or the bot is none
+    ("a freaky friday style body swap comedy", {"like:item:126044", "like:keyword:body swap", "like:genre:comedy"}),
+    ("comedy yes but no fart jokes", {"like:genre:comedy", "dislike:keyword:fart joke"}),
+    ("documentaries about octopuses", {"like:genre:documentary", "like:keyword:octopus"}),
+    ("something with dinosuars", {"like:keyword:dinosaur"}),
+    ("drama with vampirs", {"like:genre:drama", "like:keyword:vampire"}),
+    ("an 80s throwback, i was in high school back then", {"year_min:1980", "year_max:1989"}),
+    ("in the vein of fargo, that snowy crime vibe", {"like:item:81385"}),
+    ("you're actually funny for a bot", set()),
+    # resets and changes of course in other words
+    ("forget what i said, it's a clean slate, starting fresh", {"forget:all:all"}),
+    ("ctrl-z on all of it", {"forget:all:all"}),
+    ("ok the dinosaur angle, consider it withdrawn", {"forget:keyword:dinosaur"}),
+    ("take tom hanks off my list", {"forget:person:tom hanks"}),
+    ("scrub the horror from the list", {"forget:genre:horror"}),
+    ("can we un-horror this whole thing", {"forget:genre:horror"}),
+    ("my mood has shifted, something with pirates", {"like:keyword:pirate", "replace"}),
+    ("nah actually, swap that for a comedy", {"like:genre:comedy", "replace"}),
+    # eras: a decade's nickname, what's new, a cutoff said as a verdict, "from Y or earlier"
+    ("aughts romcoms please", {"like:genre:romance", "like:genre:comedy", "year_min:2000", "year_max:2009"}),
+    ("what's new in horror?", {"like:genre:horror", "year_min:2015"}),
+    ("my cutoff is 2000, anything older feels dated", {"year_min:2000"}),
+    ("from 1985 or earlier please", {"year_max:1985"}),
+])
+def test_verdicts_choices_and_resets_from_held_out_15(rules, message, expected):
+    assert rules.extract(message).slots() == expected
+
+
+def test_titles_people_and_feedback_from_held_out_15(rules):
+    assert rules.extract("anything with samuel l jackon").slots() == {"like:person:samuel l. jackson"}
+    assert rules.extract("meryl strep is a legend").slots() == {"like:person:meryl streep"}  # a person cue after the name
+    assert rules.extract("loved zootopia. the incredibles though, it dragged for me").slots() == {"like:item:81792", "dislike:item:159885"}
+    shown = ["157924", "154844", "177922"]  # Shrek, Finding Nemo, Ratatouille
+    assert rules.extract("we watch shrek every christmas without fail. the third one looks good", shown=shown).slots() == {
+        "feedback:157924:seen", "feedback:177922:liked"}
+    assert rules.extract("nemo looks cute tho", shown=shown).slots() == {"feedback:154844:liked"}  # a title's last word
+    assert rules.extract("gonna go with #3", shown=shown).slots() == {"feedback:177922:liked"}
+    assert rules.extract("already seen shrek. ratatouille then?", shown=shown).slots() == {
+        "feedback:157924:seen", "feedback:177922:liked"}
+    assert rules.extract("hmm not sure about that one, it looks a bit too silly and we had a really long week at work", shown=shown).slots() == {
+        "feedback:157924:disliked"}
+    assert rules.extract("shrek we've seen, ratatouille we haven't but it looks fun", shown=shown).slots() == {
+        "feedback:157924:seen", "feedback:177922:liked"}  # "it" is the pick called new just before
+    castle = ["81860", "160978", "154920"]  # Spirited Away, My Neighbor Totoro, Howl's Moving Castle
+    assert rules.extract("howl's looks lovely", shown=castle).slots() == {"feedback:154920:liked"}
+
+

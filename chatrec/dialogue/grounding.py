@@ -24,13 +24,13 @@ from chatrec.catalog import Catalog, Item
 # Words people use for the catalog's genres. Keys are normalised phrases; values are genre names
 # that must exist in the catalog to be used (unknown ones are dropped per catalog).
 GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "sci fi": ("sci-fi",), "scifi": ("sci-fi",), "science fiction": ("sci-fi",), "sf": ("sci-fi",),
+    "sci fi": ("sci-fi",), "scifi": ("sci-fi",), "sifi": ("sci-fi",), "syfy": ("sci-fi",), "science fiction": ("sci-fi",), "sf": ("sci-fi",),
     "syfy": ("sci-fi",), "sci fis": ("sci-fi",),
-    "horror": ("horror",), "scary": ("horror",), "horrors": ("horror",), "slasher": ("horror",),
+    "horror": ("horror",), "scary": ("horror",), "scarier": ("horror",), "horrors": ("horror",), "slasher": ("horror",),
     "slashers": ("horror",), "creepy": ("horror",), "frightening": ("horror",), "spooky": ("horror",), "spooked": ("horror",),
     "comedy": ("comedy",), "comedies": ("comedy",), "funny": ("comedy",), "comedic": ("comedy",),
     "hilarious": ("comedy",), "humor": ("comedy",), "humour": ("comedy",), "laugh": ("comedy",), "laughs": ("comedy",),
-    "toilet humor": ("comedy",), "toilet humour": ("comedy",), "potty humor": ("comedy",), "potty humour": ("comedy",),
+    "toilet humor": ("comedy",), "fart jokes": ("comedy",), "fart joke": ("comedy",), "toilet humour": ("comedy",), "potty humor": ("comedy",), "potty humour": ("comedy",),
     "cracking up": ("comedy",), "in stitches": ("comedy",), "makes me giggle": ("comedy",), "make me giggle": ("comedy",), "crack me up": ("comedy",), "make me laugh": ("comedy",),
     "have me laughing": ("comedy",), "keep me laughing": ("comedy",), "laughing so hard": ("comedy",), "laugh out loud": ("comedy",),
     "romcom": ("romance", "comedy"), "rom com": ("romance", "comedy"), "rom coms": ("romance", "comedy"),
@@ -39,7 +39,7 @@ GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "romance": ("romance",), "romantic": ("romance",), "romances": ("romance",), "love story": ("romance",),
     "love stories": ("romance",), "chick flick": ("romance",), "chick flicks": ("romance",),
     "drama": ("drama",), "dramas": ("drama",), "dramatic": ("drama",),
-    "action": ("action",), "action packed": ("action",), "actions": ("action",),
+    "action": ("action",), "action packed": ("action",), "shoot em up": ("action",), "shoot em ups": ("action",), "actions": ("action",),
     "adventure": ("adventure",), "adventures": ("adventure",),
     "thriller": ("thriller",), "thrillers": ("thriller",), "suspense": ("thriller",),
     "suspenseful": ("thriller",), "psychological thriller": ("thriller",),
@@ -399,6 +399,8 @@ class Vocabulary:
         if before and before[-1] in {"gave", "give", "giving", "gives"} and re.match(
                 r"\s+(?:it\s+)?(?:a|another|one more) (?:fair )?(?:shot|try|go|chance|whirl|watch|look)\b", text[toks[-1][2]:], re.I):
             return True  # "gave la la land a shot": the frame names a film whatever its words
+        if words == ["goosebumps"] and before[-2:-1] in (["gives"], ["gave"], ["give"], ["giving"], ["got"], ["get"], ["gets"]):
+            return False  # "still gives me goosebumps": a shiver, not the film "Goosebumps"
         if re.match(r"\s*(?:candy|opener|roll)\b", text[toks[-1][2]:], re.I) and words == ["eye"] \
                 or before[-1:] == ["caught"] and words == ["dead"]:
             return False  # "eye candy", "wouldn't be caught dead": idioms, not "The Eye" or "The Dead"
@@ -492,8 +494,8 @@ class Vocabulary:
                 capital = tokens[i][0][:1].isupper()
                 if name is None and size >= 2 and len(key) >= 9 and (capital or key.split()[0] in self._person_first_words
                                                                      or key.split()[-1] in self.surnames
-                                                                     or _names_a_person(text, tokens[i][1], tokens[i][1])):
-                    cued = _names_a_person(text, tokens[i][1], tokens[i][1])
+                                                                     or _names_a_person(text, tokens[i][1], tokens[i + size - 1][2])):
+                    cued = _names_a_person(text, tokens[i][1], tokens[i + size - 1][2])
                     cutoff = 90 if capital or cued else 93  # "leonardo dicapro": a known first name, then a typo
                     hit = process.extractOne(key, self._people_keys, scorer=fuzz.ratio, score_cutoff=cutoff)
                     if hit and not capital and cued and hit[1] < 93 and any(a[:1] != b[:1] for a, b in zip(key.split(), hit[0].split())):

@@ -12,7 +12,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from chatrec.dialogue.grounding import _COMMON_WORDS, KEYWORD_PHRASES, Vocabulary, normalize
+from rapidfuzz import fuzz, process
+
+from chatrec.dialogue.grounding import _COMMON_WORDS, KEYWORD_PHRASES, Vocabulary, _english_words, normalize
 from chatrec.dialogue.schema import Feedback, GroundedDelta, Preference
 from chatrec.dialogue.verdict import VerdictModel
 
@@ -33,7 +35,7 @@ _NEG = re.compile(
     r"can'?t sit through|cannot sit through|couldn'?t sit through|the last thing i want|minus|aside from|apart from|"
     r"as long as (?:it'?s|its) not|enough with|no more|ditch|scrap|(?:zero|no|little) interest in|sick to death of|"
     r"can'?t be bothered with|zero|steer clear of|keep clear of|couldn'?t stand|couldnt stand|cant stand|"
-    r"(?:i'?ve|have|i) outgrown|grown out of|(?:guaranteed|instant|certified|automatic|surefire|sure-fire) (?:nap|snooze|sleeping pill)|"
+    r"(?:i'?ve|have|i) outgrown|grown out of|(?:had|'ve had|have had) (?:my|our) fill of|wanted (?:so (?:badly|bad|much) )?to (?:like|love|enjoy|get into)|tried (?:so hard )?to (?:like|love|get into)|(?:guaranteed|instant|certified|automatic|surefire|sure-fire) (?:nap|snooze|sleeping pill)|"
     r"until (?:it|they) (?:turns?|becomes?|goes|go|gets?|devolves?|descends?)(?: into)?|not a huge fan of|ugh|had it up to here with|couldn'?t get through|couldnt get through|not sold on|draw the line at|go easy on|easy on the|light on the|unless (?:it'?s|its|it is|there'?s|theres|there is) (?:an? |some )?|(?:seen|watched|had) (?:more than )?enough|(?:rather|sooner) (?:[\w']+ ){1,6}than(?: (?:sit through|watch|see|endure|suffer through))?)\b", re.I)
 _POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not for me|(?:is|are)n'?t (?:really )?my thing|"
                           r"not (?:really )?my (?:thing|style|jam|vibe|cup of tea)|scares? me|suck|sucks|sucked|"
@@ -80,9 +82,13 @@ _POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not
                           r"wears? (?:me|us) out|wore (?:me|us) out|tires? (?:me|us) out|exhausts? (?:me|us)|(?:has|have|'s) run (?:its|their) course|"
                           r"tap(?:ping|ped)? out|(?:don'?t|dont|do not) (?:really |even )?get the (?:hype|appeal)|"
                           r"(?:stress|stresses|stressed|freak|freaks|freaked|bum|bummed|gross|grosses|grossed|weird|weirds|weirded) (?:me|us) out|"
-                          r"drag(?:s|ged)? on\b(?! (?:the|a|an|my|your)\b)|(?:tests?|tested|tries|tried|trying) (?:my|our) patience|"
+                          r"drag(?:s|ged)? on\b(?! (?:the|a|an|my|your)\b)|drag(?:s|ged) for (?:me|us)|(?:tests?|tested|tries|tried|trying) (?:my|our) patience|"
                           r"turn(?:s|ed)? (?:my|our) stomach|(?:did|does|do) (?:absolutely |literally |just |really )?(?:zilch|squat|nada|zip|jack) for (?:me|us)|"
-                          r"outgrew (?:them|it|those|that|these|\w+ )?|(?:is|are|'s|'re) (?:an? )?(?:guaranteed|instant|certified|automatic|total) (?:nap|snooze)|"
+                          r"outgrew (?:them|it|those|that|these|\w+ )?|(?:is|are|was|were)(?:n'?t| not) what (?:i'?d|i would|id) call (?:an? )?(?:fun|good|great|relaxing|nice)|not my idea of (?:an? )?(?:fun|good time|great time|night)|"
+                          r"(?<=, )not (?:mine|ours)\b|(?<=, )(?:pass|skip|hard pass|no thanks|nah)(?=\s*$)|kept checking (?:how much (?:time )?was left|the (?:time|clock)|my (?:phone|watch))|"
+                          r"(?:is|are|'s|'re) (?:just |so |really |kinda |pretty |honestly )?(?:exhausting|draining|tiring|grating|insufferable|unbearable)(?: (?:to|for) me)?|"
+                          r"makes? my (?:brain|head) hurt|feels? like (?:white )?noise|makes? me feel like (?:there'?s|there is) (?:gonna|going to) be an? (?:pop )?(?:quiz|test|exam)|"
+                          r"feels? like (?:a lecture|school|class|a pop quiz)|(?:anything|everything|whatever) but (?:that|this|it|those|them)|(?:is|are|'s|'re) (?:an? )?(?:guaranteed|instant|certified|automatic|total) (?:nap|snooze)|"
                           r"(?:made|meant) for (?:someone|somebody|other people|people other than me) else|(?:made|meant) for other people|"
                           r"(?<!not )(?<!nothing )(?<!no )(?<!never )too \w+ and \w+ for (?:me|us)|(?<!not )(?<!nothing )(?<!no )(?<!never )(?<=, )too \w+ for (?:me|us)|"
                           r"(?:is|are)n'?t (?:exactly|quite) (?:my |our )?(?:favou?rite|(?:\w+ )?thing|cup of tea|jam)|(?<!\bto )(?<!\bnot )forget (?:it|about it)(?!\w)|(?:way |far |much |just |a bit |kinda |a little )?too \w+ for (?:my|our) (?:taste|liking)s?)\b", re.I)
@@ -95,7 +101,7 @@ _INJECTION = re.compile(r"\b(ignore|disregard|forget|override)\b.{0,60}\b(instru
 _NEG_OVERRIDE = re.compile(
     r"\b(never met an?|can'?t say (?:i'?ve|i have|ive) ever (?:regretted|disliked|hated)|(?:never|don'?t|do not) regret(?:ted)?|(?:never|wouldn'?t|won'?t) turn (?:my|our) nose up at|never (?:fails?|ceases?) to|"
     r"(?:thing|one|ones) that (?:isn'?t|isnt|is not|aren'?t|arent) (?:an? )?|can'?t think of (?:a|an|one|any)|cannot think of (?:a|an|one|any)|don'?t mind|do not mind|wouldn'?t mind|not bad|never (?:get|gets|got|grow|grows|ever get) (?:sick|tired|bored|sick and tired) of|never get tired|can'?t get enough|(?:don'?t|dont|do not) not (?:like|love|enjoy|want|dig)|no problem with|"
-    r"not only|nothing beats|nothing better than|not opposed|not against|never say no|no such thing as (?:an? )?(?:bad|boring|dull)|"
+    r"not only|nothing beats|nothing better than|nothing (?:\w+ ){1,4}(?:quite |really |just )?like (?:an? |the )?|nothing (?:hits|scratches|compares|comes close)|not opposed|not against|never say no|no such thing as (?:an? )?(?:bad|boring|dull)|"
     r"nothing (?:would |could |will |'?d |can )?makes? (?:me|us) (?:\w+ )?happier|(?:wouldn'?t|wouldnt|would not|won'?t|wont|isn'?t|isnt|not|never) (?:be )?(?:the )?worst (?:thing|idea|choice|pick)|wouldn'?t say no|no matter|can'?t go wrong|"
     r"keep (?:them|it|the|those) coming|never gets? old|(?:never|wouldn'?t|won'?t) turn (?:it |them )?down|"
     r"(?:don'?t|do not|doesn'?t|wouldn'?t) hate|(?:has|have|'ve|'s) grown on me|"
@@ -167,30 +173,39 @@ _MOODS: dict[str, str] = {
     "twist ending at the end": "twist ending", "true crime": "true crime", "talking animal": "talking animal",
     "talking animals": "talking animal", "submarine": "submarine", "submarines": "submarine", "hockey": "hockey",
     "chess": "chess", "golf": "golf", "tennis": "tennis", "wrestling": "wrestling", "surfing": "surfing",
-    "supernatural": "supernatural", "giant monster": "giant monster", "giant monsters": "giant monster",
+    "supernatural": "supernatural", "body swap": "body swap", "body swaps": "body swap", "body switch": "body swap", "giant monster": "giant monster", "giant monsters": "giant monster",
 }
 KEYWORD_PHRASES.update(normalize(p) for p in _MOODS)
 _MOOD_NAMES = {normalize(p): kw for p, kw in _MOODS.items()}
-_DECADE_WORDS = {"twenties": 1920, "thirties": 1930, "forties": 1940, "fifties": 1950, "sixties": 1960,
+_MOOD_WORDS = sorted(p for p in _MOOD_NAMES if " " not in p and len(p) >= 6)
+"""Single theme words long enough to be recognised misspelt ("wizzards", "vampyres")."""
+
+
+def _one_off_plural(word: str, theme: str) -> bool:
+    """Whether `word` is only an inflection of `theme` the theme list lacks (no typo to correct)."""
+    return word.rstrip("s") == theme.rstrip("s") or word.endswith(("ing", "ed")) and word[:4] == theme[:4] and len(word) > len(theme)
+_DECADE_WORDS = {"two thousands": 2000, "noughties": 2000, "aughts": 2000, "twenties": 1920, "thirties": 1930, "forties": 1940, "fifties": 1950, "sixties": 1960,
                  "seventies": 1970, "eighties": 1980, "nineties": 1990, "ninties": 1990, "noughties": 2000}
 _ORDINALS = {"first": 1, "1st": 1, "one": 1, "top": 1, "second": 2, "2nd": 2, "two": 2, "third": 3, "3rd": 3,
              "three": 3, "fourth": 4, "4th": 4, "four": 4, "fifth": 5, "5th": 5, "five": 5, "last": -1,
              "final": -1, "bottom": -1}
 _RESET_ALL = re.compile(r"\b(start over|start again|start from scratch|from scratch|start from zero|from zero|start anew|reset|clear (everything|all|it all)|"
-                        r"forget (everything|all|it all|all (of )?that|what i said(?! about))|ignore (everything|all of that|all that|what i said)(?! about)|new search|wipe|clean slate|start fresh|"
+                        r"forget (everything|all|it all|all (of )?that|what i said(?! about))|ignore (everything|all of that|all that|what i said)(?! about)|new search|wipe|clean slate|start(?:ing)? fresh|starting over|ctrl[- ]?z on (?:everything|all|it all)|undo (?:everything|all of it|it all)|"
+                        r"toss (?:every(?: last)? one|all) of (?:them|those|it)|"
                         r"fresh start|clear (my|the) (preferences|likes|interests|profile|history)|from the top|pretend i never said(?=\s*(?:$|[.!?,]|anything|any of (?:that|this|it)|that\b))|"
                         r"(?:let'?s )?begin again|back to square one|nothing i'?ve said (?:so far |before )?counts|nothing ive said (?:so far |before )?counts|start (?:(?:this|the|it|whole|thing|all|everything) ){1,3}over|"
                         r"clear out (?:everything|all|it all)|(?:delete|clear|wipe|erase|reset) (?:all (?:of )?)?(?:my )?likes and dislikes|"
                         r"everything i (?:said|told you) (?:before |earlier |so far )?(?:doesn'?t|doesnt|does not) (?:matter|count)|nuke (?:it all|everything|all of it|all that)|"
                         r"back to the drawing board|none of (?:my|the|what i) (?:earlier |previous |old |other |said |told you )*(?:stuff|picks|preferences|answers|choices|likes|said|requests) counts?)\b", re.I)
-_FORGET = re.compile(r"(?<!you )(?<!\bu )\b(?!(?:drop|ditch|scrap|forget|remove|lose) (?:it|that|this|them)\b)(?:forget(?! to\b)(?: about)?|never ?mind(?: about)?|don'?t worry about(?: the)?|leave out(?: the)?|undo(?: the)?|nvm(?: the)?|scrap(?: the)?|ditch(?: the)?|"
+_FORGET = re.compile(r"(?<!you )(?<!\bu )\b(?!(?:drop|ditch|scrap|forget|remove|lose|disregard|ignore|scratch|erase|delete|undo|cancel) (?:it|that|this|them)\b)(?:forget(?! to\b)(?: about)?|never ?mind(?: about)?|don'?t worry about(?: the)?|leave out(?: the)?|undo(?: the)?|nvm(?: the)?|scrap(?: the)?|ditch(?: the)?|"
                      r"get rid of(?: the)?|scratch(?: the)?|drop(?: the)?|remove(?: the)?|cancel(?: the| my)?|disregard(?: the| my)?|lose the|strike|erase|delete|"
                      r"no longer (?:want|into|interested in)|pretend i never (?:said|mentioned|brought up|asked for)|not into .{0,20} anymore|take back|ignore(?: the)?)\s+(?P<what>[^.,;!?]+)", re.I)
-_FORGET_AFTER = re.compile(r"\b(?:take|cross|strike)\s+(?P<what>[^.,;!?]{2,40}?)\s+(?:off|out of it|out)\b|"
+_FORGET_AFTER = re.compile(r"\b(?:take|cross|strike|scrub|cut|wipe|remove|delete)\s+(?P<what>[^.,;!?]{2,40}?)\s+(?:off|out of it|out|from (?:the|my|your|our) (?:\w+ )?list)\b|"
+                           r"\bun-(?P<un>[a-z]{4,20}) (?:this|the|it|that|everything)\b|"
                            r"(?P<who>[a-z][\w ]{1,30}?)'s out\b(?! for (?:me|us))|\bleave\s+(?P<left>[^.,;!?]{2,40}?)\s+out of it after all\b|"
-                           r"\bthe (?P<idea>[a-z][\w ]{1,30}?) (?:thing|idea|bit|part|angle)\s*(?:was (?:kinda |kind of |pretty |a bit |really )?(?:a )?(?:bad|dumb|stupid|terrible|silly)(?: idea)?|"
+                           r"\b(?:the|that) (?P<idea>[a-z][\w ]{1,30}?) (?:thing|idea|bit|part|angle|mention|suggestion|request)\s*(?:[^.,;!?]{0,20}[,.;]*\s*consider (?:it|that) (?:withdrawn|gone|dropped|scrapped|cancelled|canceled|dead)|was (?:kinda |kind of |pretty |a bit |really )?(?:a )?(?:bad|dumb|stupid|terrible|silly)(?: idea)?|"
                            r"[^.,;!?]{0,40}[,.;!?…]*\s*(?:(?:yeah|yea|ok|okay|um|hmm|nah|eh|actually)\W+)?(?:(?:let'?s|lets|just|so|ok|please|maybe)\s+){0,3}"
-                           r"(?:drop|scrap|ditch|forget|lose|scratch|shelve|park|nix|table|bin|never ?mind|nvm|skip) (?:it|that)\b)|"
+                           r"(?:drop|scrap|ditch|forget|lose|scratch|shelve|park|nix|table|bin|never ?mind|nvm|skip|disregard|ignore|erase) (?:it|that)\b)|"
                            r"\b(?:leave|set|put|push)\s+(?P<aside>[^.,;!?]{2,40}?)\s+aside\b|"
                            r"\bwhat (?:i|we) (?:said|told you|mentioned|asked for|wanted) (?:about|re|regarding) (?P<said>[^.,;!?]{2,40}?)"
                            r"(?:\s+(?:earlier|before|a (?:minute|sec|second|bit) ago|just now|at first))?\s*[,.;…-]*\s*(?:(?:yeah|ok|okay|um|eh|hmm|nah|so|just)\W+)?"
@@ -200,10 +215,10 @@ _FORGET_AFTER = re.compile(r"\b(?:take|cross|strike)\s+(?P<what>[^.,;!?]{2,40}?)
 
 def taken_back_group(match: re.Match) -> str:
     """The name of the group of a `_FORGET_AFTER` match that holds what is taken back."""
-    return next(g for g in ("what", "who", "left", "idea", "aside", "said") if match.group(g))
+    return next(g for g in ("what", "un", "who", "left", "idea", "aside", "said") if match.group(g))
 
 _REPLACE = re.compile(r"(?:^\s*|[.!?,;:]\s*|\b(?:ok|okay|oh|hmm|um|no|wait|so|and|but)\s+)actually\b|\b("
-                      r"instead|changed my mind|change of plans?|(?:completely |totally )?(?:different|new) direction|switch(?:ing)? to|switch(?:ing)? (?:it|things) up|mix it up|"
+                      r"instead|changed my mind|change of plans?|mood (?:has |just )?(?:swung|shifted|changed|flipped)|swap (?:all |everything )?(?:that |this |it )?(?:out )?for|(?:completely |totally )?(?:different|new) direction|switch(?:ing)? to|switch(?:ing)? (?:it|things) up|mix it up|"
                       r"for a change|now i want|(?:completely |totally |a )?(?:different|new) idea|change(?:d|s)? (?:of )?(?:tack|course|heart)|new plan|actually (?:want|wanna|feel like)\b[^.]*\bnow|"
                       r"let'?s do(?! (?:that|it|this|the \w+ one))|what i (?:actually|really) want|(?:do|doing|pull|pulling) a (?:180|one[- ]eighty)|u-?turn|let'?s go with|on second thought|how about .{1,40} instead|scratch (?:all (?:of )?)?(?:that|this|those))\b", re.I)
 _NOTHING_BEFORE = re.compile(r"\b(?:nothing|no movies?|no films?|none|not)(?: (?:made|released|filmed|shot|from|that came out|"
@@ -212,14 +227,14 @@ _NOTHING_BEFORE = re.compile(r"\b(?:nothing|no movies?|no films?|none|not)(?: (?
 _NOTHING_AFTER = re.compile(r"\b(?:nothing|no movies?|no films?|none|not)(?: (?:made|released|filmed|shot|from|that came out|"
                             r"that was made))? (?:newer than|after|later than|past|more recent than) (?P<year>\d{4})\b")
 """An upper bound said as an exclusion: "nothing newer than 1995" -> up to 1995."""
-_SEEN = re.compile(r"\b(seen|saw|watched|on the big screen|back when (?:it|they) (?:was|were|came) out|already did|did (?:it|that|that one|this one|them) (?:already|twice|before)|word for word|(?:made|forced) (?:me|us) (?:to )?(?:watch|sit through)|had to (?:watch|sit through)|already watched|have watched|seen it|seen that|seen them|watched it|caught (?:it|that|this|those)|"
+_SEEN = re.compile(r"\b(seen|saw|watched|every (?:december|christmas|halloween|thanksgiving|holiday season|year) without fail|(?:that one'?s|that'?s|it'?s) (?:already )?covered|on the big screen|back when (?:it|they) (?:was|were|came) out|already did|did (?:it|that|that one|this one|them) (?:already|twice|before)|word for word|(?:made|forced) (?:me|us) (?:to )?(?:watch|sit through)|had to (?:watch|sit through)|already watched|have watched|seen it|seen that|seen them|watched it|caught (?:it|that|this|those)|"
                    r"(?:a|like a) (?:hundred|million|thousand|billion) times|know every line|more times than (?:i|we) (?:can|could) count|"
                    r"(?:been|gone) through (?:it|them|those|these|all)|(?:can|could) quote|know (?:it |them |that one |this one )?by heart|front to back|"
                    r"played (?:it |that |\w+ )?so much|disc is scratched|old favou?rites?|as a kid|when i was (?:a kid|little|young|younger)|growing up|worn out (?:our|my|the) (?:\w+ ){0,3}(?:dvd|copy|tape|vhs|blu-?ray))\b", re.I)
 _UNSEEN_ELLIPSIS = re.compile(r"\b(?:i|we) (?:haven'?t|havent|have not|hadn'?t|never have|didn'?t|didnt)(?: yet)?\W*$", re.I)
 """A piece that only says the pick is new ("the last one i haven't"): no feedback, and no reason to read the clause whole."""
 _NOT_SEEN = re.compile(r"\b(haven'?t|have not|never|not|didn'?t|did not|hasn'?t)\s+(yet\s+)?(seen|watched|saw)\b", re.I)
-_FEEDBACK_NEG = re.compile(r"\b(not that|not this|not the|not sold|not so much|not (?:so |too )?sure|"
+_FEEDBACK_NEG = re.compile(r"^\W*not\b|\b(not that|not this|not the|bores? (?:me|us)|bored (?:me|us)|not sold|not so much|not (?:so |too )?sure|"
                            r"(?:looks?|sounds?|seems?) (?:kinda |kind of |a bit |a little |pretty |way |too |so |really |very |super )*(?:slow|long|heavy|intense|mature|grown-?up|violent|scary|dark|dull|bleak|grim|depressing|gloomy|sad)|"
                            r"none of (?:these|those|them|em|'em|the \w+) (?:really |quite |actually )?(?:grabs?|appeals?|interests?|excites?|speaks? to|jumps? out|stands? out|does it|do it)|"
                            r"(?:doesn'?t|doesnt|don'?t|dont|does not|do not) (?:really |quite )?(?:look|sound|seem)s? (?:like|good|great|fun|interesting|appealing)|no thanks|nah|nope|(?:'s|is) a no|a no from me|"
@@ -230,11 +245,11 @@ _FEEDBACK_NEG = re.compile(r"\b(not that|not this|not the|not sold|not so much|n
                            r"looks? (?:kinda |kind of |pretty |a bit )?(?:boring|dumb|bad|lame|meh)|"
                            r"(?:doesn'?t|don'?t|didn'?t) do (?:anything|much|a thing) for me|(?:is|are|'s|'re) (?:a )?(?:hard |big |firm )?no\b|thats a no)\b", re.I)
 _FEEDBACK_POS = re.compile(r"\b(looks? (?:really |so |very |pretty |super |kinda )?(good|great|interesting|fun|cool|nice|awesome|amazing|sick|dope|"
-                           r"fire|promising|like fun|like a good one|delightful|lovely|cute|perfect|adorable|charming|hilarious|exciting|"
+                           r"fire|promising|like fun|like a good one|delightful|magical|lovely|cute|perfect|adorable|charming|hilarious|exciting|"
                            r"sweet|neat|solid|decent|epic|intense|wild|right up my (?:street|alley)|up my (?:street|alley))|"
                            r"(?:right )?up my (?:street|alley)|let'?s do (?:that|it|this)|good kind of|(?:could|might|would) work|"
                            r"(?:kept|been|keep) putting (?:it |that |this )?off|tonight'?s the night|tonights the night|(?:i'?m|im) (?:so |totally |definitely )?down for|down for (?:that|it|this)|"
-                           r"(?:i'?d|id|i'?ll|ill|i will|i would) (?:go|roll) with|(?<!not )(?<!not so )sure|(?:sounds?|looks?) like (?:a |my )?(?:blast|winner|hoot|good time|fun time|kinda thing|kind of thing|type of thing)|"
+                           r"(?:i'?d|id|i'?ll|ill|i will|i would|gonna|going to|i'?m gonna|let'?s|lets) (?:go|roll) with|(?<=\w) then(?=\s*\?|\s*$)|(?<=\bone) (?:tho|though)(?=\W*$)|(?<!not )(?<!not so )sure|(?:sounds?|looks?) like (?:a |my )?(?:blast|winner|hoot|good time|fun time|kinda thing|kind of thing|type of thing)|"
                            r"(?:a |the )?winner|(?:could|can) get behind|i could do|could do (?:that|it|this)|in a good way|"
                            r"dying to (?:see|watch)|(?:been )?want(?:ing|ed)? to (?:see|watch)|add(?:ing|ed)? (?:[\w' ]{1,40} )?to (?:my|the) (?:\w+ )?list|"
                            r"(?:put|putting|puts|going) (?:it|that|this|that one|this one|them|those|these) on (?:my|the) (?:\w+ )?list|(?:'s|is|was) (?:a |an )?(?:real |true |total |modern |absolute )?classic|"
@@ -289,8 +304,8 @@ def _negative_before(clause: str, pos: int) -> bool:
     only = re.search(r"\b(anything|nothing)\s+that\s+(?:isn'?t|isnt|is not|aren'?t|arent)\s+(?:an?\s+)?$", head, re.I)
     if only:  # "anything that isn't a comedy" rules comedy out; "nothing that isn't" and "i don't want anything that isn't" keep only it
         return (only.group(1).lower() == "nothing") == bool(_NEG.search(head[:only.start()]))
-    if last_neg.group(0).lower() in {"nah", "nope", "no"} and re.match(r"\s*[,.!]", head[last_neg.end():]) \
-            and re.fullmatch(r"\W*(?:(?:oh|ok|okay|hmm|so|and|but|well)\W+)*", head[:last_neg.start()], re.I):
+    if last_neg.group(0).lower() in {"nah", "nope", "no"} and re.match(r"\s*(?:actually\s*)?[,.!]", head[last_neg.end():]) \
+            and re.fullmatch(r"\W*(?:(?:oh|ok|okay|hmm|so|and|but|well|actually)\W+)*", head[:last_neg.start()], re.I):
         return False  # "but nah, some fantasy": the "nah" answers what came before
     # "I don't like horror and I love comedy": a positive cue after a separator resets the negation
     tail = head[last_neg.end():]
@@ -325,6 +340,8 @@ def negative_at(clause: str, pos: int, *, has_positive: bool | None = None, unti
             return True
     if _negative_before(clause, pos):
         return True
+    if re.match(r"[^,.;!?]{0,60}?\b(?:anything|everything|whatever) but (?:that|this|it|those|them)\b", clause[pos:], re.I):
+        return True  # "he's begging for a romcom and i want literally anything but that"
     if re.search(r"\b(?:keep|leave)\s+(?:the\s+|all\s+|any\s+|that\s+)?$", clause[:pos], re.I) \
             and re.match(r"[\w' -]{0,30}?\bout\b(?! there)", clause[pos:], re.I):
         return True  # "keep the romance out of it pls": a request, however politely put
@@ -339,7 +356,7 @@ def negative_at(clause: str, pos: int, *, has_positive: bool | None = None, unti
     return not has_positive and bool(_POSTFIX_NEG.search(clause[pos:until]))
 
 
-_NEUTRAL = re.compile(r"\b(?:(?:don'?t|do not|doesn'?t|never) (?:really |actually )?(?:hate|dislike)|(?:i'?m |im |i am )?not saying(?: that)?|not that (?:i|we) (?:hate|dislike)|(?P<against>not (?:against|opposed to)))"
+_NEUTRAL = re.compile(r"\b(?:(?:don'?t|do not|doesn'?t|never) (?:really |actually )?(?:hate|dislike)|(?:i'?m |im |i am )?not saying(?: that)?(?: (?:i'?d|i would|id|i'?ll|i will|i) (?:never|not) (?:sit through|watch|see|enjoy|like))?|nothing against|not that (?:i|we) (?:hate|dislike)|(?P<against>not (?:against|opposed to)))"
                       r"\s+(?:(?:a |an |the |some |good |great |\w+ )?){0,2}$", re.I)
 """A concession, not a taste: "i don't dislike sci fi, but ..." and "not against subtitles or anything" name no slot."""
 _OVER = re.compile(r"\b(?:take|takes|pick|picks|choose|chooses|prefer|prefers|go with)\b.+\bover\s+(?:the\s+)?$|"
@@ -475,9 +492,28 @@ def _neutral_at(clause: str, pos: int) -> bool:
     versus = re.search(r"(?P<other>[\w' ]+?)\s+(?:vs\.?|versus)\s+$", head, re.I)
     picked = versus and re.search(r"\b(?:pick|picking|picks|choose|choosing|go with|going with|take|taking|team)\s+([a-z]+)", clause[pos:], re.I)
     lost = bool(picked) and picked.group(1).lower() in versus.group("other").lower().split()  # "paul rudd vs seth rogen, i'm picking rudd"
+    lost = lost or _between_loser(clause, pos)
     asked = re.search(r"\b(?:what'?s|whats|what is|what was)\s+$", head, re.I) and re.match(r"[\w' :&-]{1,50}?\s+about\b", clause[pos:], re.I)
     # "was gonna say sci fi but nah, fantasy": the first thought is dropped; "whats nightcrawler about?": a question
     return bool(neutral or _OVER.search(head) or corrected or conceded or asked or not_hated or lost)
+
+
+_CHOSEN = r"(?:it'?s|its|it has to be|gotta be|i'?d (?:go with|pick|take)|i pick|i'?m picking|i choose)\s+(?P<chosen>\w+(?:\s+\w+)?)"
+
+
+def _between_loser(clause: str, pos: int) -> bool:
+    """Whether the span at `pos` is the one not chosen in "between A and B it's A": "between hot fuzz and shaun of
+    the dead it's hot fuzz all day" likes Hot Fuzz only."""
+    head, tail = clause[:pos], clause[pos:]
+    second = re.search(r"\bbetween\s+(?P<other>[\w' :-]{2,40}?)\s+and\s+$", head, re.I)
+    if second:  # the span is B
+        chosen = re.search(_CHOSEN, tail, re.I)
+        return bool(chosen) and normalize(chosen.group("chosen")) in normalize(second.group("other"))
+    if re.search(r"\bbetween\s+$", head, re.I):  # the span is A
+        pair = re.match(r"(?P<mine>[\w' :-]{2,40}?)\s+and\s+(?P<other>[\w' :-]{2,40}?)\s*,?\s*" + _CHOSEN, tail, re.I)
+        return bool(pair) and normalize(pair.group("chosen")) in normalize(pair.group("other")) \
+            and normalize(pair.group("chosen")) not in normalize(pair.group("mine"))
+    return False
 
 
 _RATHER_THAN = re.compile(r"\b(?:rather|sooner)\b(?P<mid>.+?)\bthan\s+(?:(?:watch|see|sit through|do)\s+)?(?:an?\s+|the\s+|some\s+|any\s+|another\s+)?$", re.I)
@@ -523,15 +559,20 @@ class RuleExtractor:
         delta.replace = bool(_REPLACE.search(text)) and not forget
         self._eras(text, delta)
         subgenre_dislikes: list[tuple[Preference, str]] = []
-        titles = [(m.start, m.end) for m in self.vocab.titles_in(text)] if _INNER_STOP.search(text) else []
+        pieces = split_clauses(text)
+        text_titles = self.vocab.titles_in(text) if _INNER_STOP.search(text) else []
+        titles = [(m.start, m.end) for m in text_titles] if _INNER_STOP.search(text) else []
         read: list[tuple[Preference, int, bool, str, dict]] = []
-        for offset, clause in split_clauses(text, keep=titles):
+        for offset, clause in split_clauses(text, keep=titles) if titles else pieces:
             has_positive = bool(_POS.search(clause))
             subgenre_at: dict[tuple[str, int], str] = {}
-            prefs = self._clause_prefs(clause, turn, subgenre_at, described=bool(feedback))
+            known = [(m.item_id, m.start - offset, m.end - offset) for m in text_titles if offset <= m.start and m.end <= offset + len(clause)]
+            prefs = self._clause_prefs(clause, turn, subgenre_at, described=bool(feedback), known=known)
             for pref, pos in prefs:
                 following = [p for _, p in prefs if p > pos]
                 cut = clause.rfind(",", pos, min(following)) if following else -1  # "a heist movie, just keep the romance out of it"
+                if following and cut < 0 and len(clause[pos:min(following)].split()) > 5:
+                    cut = min(following)  # "sci fi is fine by me as long as there's no time travel, it makes my head hurt": the later span's verdict
                 absolute = offset + pos
                 if any(s.start <= absolute < s.end for s in forget_spans):
                     continue
@@ -636,19 +677,24 @@ class RuleExtractor:
 
     # ---- spans within a clause --------------------------------------------------------------
     def _clause_prefs(self, clause: str, turn: int, subgenre_at: dict[tuple[str, int], str], *,
-                      described: bool = False) -> list[tuple[Preference, int]]:
+                      described: bool = False, known: list[tuple[str, int, int]] = ()) -> list[tuple[Preference, int]]:
         """(preference, offset) for every span in one clause; `subgenre_at` collects sub-genre words by (genre, offset).
-        With `described` (the message judges a shown pick) a genre word said of "it" describes the pick."""
+        With `described` (the message judges a shown pick) a genre word said of "it" describes the pick. `known` holds
+        (item id, start, end) of titles the whole message showed in this clause ("loved coraline. the iron giant though")."""
         found: list[tuple[Preference, int]] = []
         taken: list[_Span] = []
-        for match in self.vocab.titles_in(clause):
-            item = self.vocab.catalog[match.item_id]
-            found.append((Preference(kind="item", value=item.id, label=item.label, turn=turn), match.start))
-            taken.append(_Span(match.start, match.end))
+        spotted = [(m.item_id, m.start, m.end) for m in self.vocab.titles_in(clause)]
+        spotted += [k for k in known if not any(s < k[2] and k[1] < e for _, s, e in spotted)]
+        for item_id, start, end in sorted(spotted, key=lambda k: k[1]):
+            item = self.vocab.catalog[item_id]
+            found.append((Preference(kind="item", value=item.id, label=item.label, turn=turn), start))
+            taken.append(_Span(start, end))
         titled = list(taken)
         for match in self.vocab.people_in(clause):
             if any(s.start <= match.start < s.end for s in titled):
                 continue
+            if titled and re.search(r"\bthe\s+$", clause[:match.start]) and re.match(r"\s+(?:one|version)\b", clause[match.end:]):
+                continue  # "gladiator (2000), the russell crowe one": which film is meant, not a taste for the actor
             found.append((Preference(kind="person", value=match.name, label=match.name, turn=turn), match.start))
             taken.append(_Span(match.start, match.end))
         masked = _mask(clause, taken)
@@ -667,6 +713,10 @@ class RuleExtractor:
                 continue  # "frozen is cute for the kids": a named film described, no family genre asked for
             if phrase in {"short", "shorts"} and not re.search(r"\bshort (movies?|films?|flicks?)|\bshorts\b", masked, re.I):
                 continue  # "long story short", "a short one": no short-film genre
+            if re.search(r"\b(?:you'?re|youre|you are|ur|u r)\s+(?:so |kinda |kind of |really |pretty |very |too |actually )?$", masked[:raw_start], re.I):
+                continue  # "you're kinda funny for a robot": said of the bot, no genre asked for
+            if titled and re.search(r"\bthat (?:[a-z]+ ){0,3}$", masked[:raw_start], re.I) and re.match(r"[a-z]*(?: [a-z]+){0,2} (?:vibe|vibes|feel|energy|feeling)\b", masked[raw_start:], re.I):
+                continue  # "in the vein of fargo, that snowy crime vibe": the named film described
             if phrase in {"detective", "detectives"} and re.search(r"\bplay(?:ing|ed|s)?\s+$", masked[:raw_start], re.I):
                 continue  # "playing detective along with the characters": an idiom
             if phrase == "crime" and re.search(r"\btrue\s+$", masked[:raw_start], re.I):
@@ -701,12 +751,15 @@ class RuleExtractor:
             if match and re.search(r"\b(?:start|starts|started|starting|begin|begins|began|break into|breaks into|burst into|bursts into)\s+$", norm[:match.start()]):
                 continue  # "the second people start singing": what happens on screen, not a theme asked for
             if match and (np_ in {"cat", "cats", "dog", "dogs"} and re.search(r"\b(?:scaredy|top|hot|fat|copy|lucky|lazy)\s+$", norm[:match.start()])
+                          or np_ in {"christmas", "halloween", "holiday"} and re.search(r"\b(?:every|each|last|next)\s+$", norm[:match.start()])
                           or np_ in _QUALIFIERS and found and re.search(r"\bas\s+$", norm[:match.start()]) and re.match(r"\s+as\b", norm[match.end():])):
-                continue  # "a total scaredy cat" is a person; "sixties sci fi, as campy as it gets" qualifies the genre
+                continue  # "a total scaredy cat" is a person, "every christmas" a habit; "sixties sci fi, as campy as it gets" qualifies the genre
+            if match and titled and re.search(r"\bthat (?:[a-z]+ ){0,3}$", norm[:match.start()]) and re.match(r"(?: [a-z]+){0,2} (?:vibe|vibes|feel|energy|feeling)\b", norm[match.end():]):
+                continue  # "in the spirit of little miss sunshine, that messy family road trip vibe": the named film described
             if match and (re.match(r"\s*,?\s*(?:i know|ik|right|huh)\b", norm[match.end():])
                           or re.search(r"\b(?:has|have|had) been (?:a |an |such a |a total |a complete |an absolute |total )?$", norm[:match.start()])):
                 continue  # "weird i know", "my week has been a disaster": an aside, not a theme
-            if match and not _THEME_AT.search(norm[:match.start()]) and not (np_ == "high school" and re.search(r"\b(?:back in|was in|were in|since|during|after|in my)\s+$", norm[:match.start()])) \
+            if match and not _THEME_AT.search(norm[:match.start()]) and not (np_ == "high school" and re.search(r"\b(?:back in|was in|were in|since|during|after|in my|(?:year|years|days|grade|class|personality|life) (?:of|in))\s+$", norm[:match.start()])) \
                     and not re.match(r"\s+(?:thing|question) to\b", norm[match.end():]) \
                     and not (found and re.search(r"\b(?:is|was|are|were)\s+(?:so\s+|pure\s+|just\s+|really\s+|totally\s+|kinda\s+|pretty\s+)?"
                                                  r"(?:[a-z]+\s+(?:and|but)\s+(?:so\s+|really\s+|kinda\s+|pretty\s+|also\s+)?)?$", norm[:match.start()])) \
@@ -719,8 +772,18 @@ class RuleExtractor:
                     if pref.kind == "genre" and at > raw_end and not masked[raw_end:at].strip():
                         subgenre_at.setdefault((pref.value, at), keyword)
                 norm = norm[:match.start()] + " " * (match.end() - match.start()) + norm[match.end():]
+        for typo in re.finditer(r"\b[a-z]{6,}\b", norm if themed else ""):  # "wizzards": a theme word misspelt
+            word = typo.group(0)
+            if word in _MOOD_NAMES or word in _COMMON_WORDS or word in _english_words() or word in self.vocab.plain_words \
+                    or self.vocab.genres_in(word, typos=True):
+                continue
+            hit = process.extractOne(word, _MOOD_WORDS, scorer=fuzz.ratio, score_cutoff=88)
+            if hit and hit[0][0] == word[0] and not _one_off_plural(word, hit[0]):
+                keyword = _MOOD_NAMES[hit[0]]
+                raw_start = norm_positions[min(typo.start(), len(norm_positions) - 1)] if norm_positions else 0
+                found.append((Preference(kind="keyword", value=keyword, label=keyword, turn=turn, weight=0.8), raw_start))
         if themed and not any(p.kind == "keyword" for p, _ in found):
-            topic = re.search(r"\b(?:about|involving|featuring|centered on|dealing with)\s+(?:an?\s+|the\s+|some\s+)?"
+            topic = re.search(r"\b(?:about|involving|featuring|centered on|dealing with) (?:an? |the |some )?"
                               r"([a-z][a-z'-]+(?:\s+[a-z][a-z'-]+){0,2})", masked, re.I)
             if topic:
                 words = []
@@ -789,6 +852,12 @@ class RuleExtractor:
                 relative = ("year_max", year - 1)
             elif re.search(r"\b(?:newer|younger) than (?:me|myself|i am)|\bafter (?:i was|i'?m|im) born\b", low):
                 relative = ("year_min", year + 1)
+        for match in re.finditer(r"\b(?P<year>(?:19|20)\d\d)\b[^.;!?]{0,25}?\b(?:anything|everything|stuff) (?P<side>earlier|older|before(?: that)?|"
+                                 r"newer|later|after(?: that)?) (?:feels?|is|looks?|seems?) (?:\w+ )?(?:ancient|too old|dated|old|too new|too modern)\b", low):
+            if match.group("side").startswith(("earlier", "older", "before")):  # "my cutoff is 1990, anything earlier feels ancient"
+                delta.year_min = int(match.group("year"))
+            else:
+                delta.year_max = int(match.group("year"))
         for match in _NOTHING_BEFORE.finditer(low):
             delta.year_min = int(match.group("year"))
         for match in _NOTHING_AFTER.finditer(low):
@@ -799,6 +868,8 @@ class RuleExtractor:
             year = int(match.group(2))
             if any(int(m.group("year")) == year for m in (*_NOTHING_BEFORE.finditer(low), *_NOTHING_AFTER.finditer(low))):
                 continue
+            if match.group(1) == "from" and re.match(r"\s*(?:or|and) (?:before|earlier|older)\b", low[match.end():]):
+                continue  # "from 1999 or before": an upper bound, read below
             if match.group(1) == "from" and not re.search(rf"from {year}\s*(on|onwards|onward|and later|or later|and up|or newer|"
                                                           rf"and newer|and after|\+)", low):
                 _set_range(delta, year, year)
@@ -827,7 +898,7 @@ class RuleExtractor:
             setattr(delta, bound, value if current is None else min(current, value) if bound == "year_max" else max(current, value))
     def _vague_era(self, low: str, delta: GroundedDelta) -> None:
         recent = re.search(r"\b(recent|recently|newer|latest|modern|new releases?|came out recently|current|this decade|newish|"
-                           r"fresh out|just came out|just out|(?:come|came|been) out lately|"
+                           r"fresh out|just came out|just out|(?:come|came|been) out lately|(?:what'?s|whats) new\b(?! with| by| from| in your)|"
                            r"(last|past) (couple|few|two|three|several)(?: (?:or|to) (?:two|three|four|five))?( of)? years)\b", low)
         if recent and not re.search(r"\b(not|no|nothing|never|without|avoid)\s+(his |her |their |the |any |too |so |that )?"
                                     + re.escape(recent.group(0)), low):
@@ -900,12 +971,9 @@ class RuleExtractor:
         """Whether the message names a person, a title or a genre of its own."""
         return bool(self.vocab.people_in(text) or self.vocab.genres_in(text) or self.vocab.titles_in(text))
 
-    def _feedback(self, text: str, shown: list[str], exclude: frozenset[str] = frozenset(),
-                  pronoun_pick: str | None = None) -> list[Feedback]:
-        """Feedback on shown picks; `exclude` holds the picks other clauses named ("the other two");
-        `pronoun_pick` is the pick a bare "it" stands for (the first one shown unless a clause before named one)."""
-        if not shown:
-            return []
+    def _named_picks(self, text: str, shown: list[str], exclude: frozenset[str] = frozenset()) -> list[str]:
+        """The shown picks a message names: by rank ("the second one"), by title, by a word of the title or the
+        story ("the rat one"), or all of them; `exclude` holds the picks other clauses named ("the other two")."""
         low = text.lower()
         targets: list[str] = []
         for match in re.finditer(r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last|final|bottom|top|middle)\b"
@@ -936,13 +1004,18 @@ class RuleExtractor:
             words = title.split()
             # a long title by its opening words ("eternal sunshine") or its last distinctive word ("titans")
             short = [" ".join(words[:n]) for n in (2, 3) if len(words) > n and len(" ".join(words[:n])) >= 10]
-            short += [words[-1]] if len(words) >= 2 and len(words[-1]) >= 6 and words[-1] not in _COMMON_WORDS else []
+            short += [words[-1]] if len(words) >= 2 and (len(words[-1]) >= 6 or len(words[-1]) >= 4 and words[-1] not in _english_words()) \
+                and words[-1] not in _COMMON_WORDS else []  # "nemo looks good" names Finding Nemo
+            original = self.vocab.catalog[item_id].title.split()
+            short += [words[0]] if len(words) >= 2 and re.fullmatch(r"\w{3,}['’]s", original[0]) else []  # "howl's" names Howl's Moving Castle
             if title and (len(title) >= 3 and re.search(rf"\b{re.escape(title)}\b", norm)
                           or re.match(rf"{re.escape(title)}\b", norm)  # "up makes me ugly cry": a short title opening the message
                           or any(re.search(rf"\b{re.escape(part)}\b", norm) for part in short)):
                 targets.append(item_id)
         for match in re.finditer(r"\bthe ([a-z]{3,}) one\b", low):  # "the rat one": the pick whose title starts so
             starts = [i for i, t in shown_titles.items() if re.match(rf"(?:the |a |an )?{match.group(1)}", t)]
+            if not starts and match.group(1) not in _COMMON_WORDS:  # "the boxing one": the one pick whose story has the word
+                starts = [i for i in shown_titles if re.search(rf"\b{match.group(1)}\b", self.vocab.catalog[i].description or "", re.I)]
             if len(starts) == 1 and match.group(1) not in _ORDINALS and match.group(1) not in {"other", "middle", "next"}:
                 targets.append(starts[0])
         if re.search(r"\bthe other (two|three|ones?|2|3)\b|\bthe rest\b", low):
@@ -951,10 +1024,21 @@ class RuleExtractor:
                                 r"(every|each) (single )?(one )?of (them|those|these)|none of (them|those|these|em|'em)|seen (em|'em|them|those|these) all)\b", low)
         if all_of_them and not (all_of_them.group(0) == "both" and len(set(targets)) == 2):
             targets = list(shown)
+        return targets
+
+    def _feedback(self, text: str, shown: list[str], exclude: frozenset[str] = frozenset(),
+                  pronoun_pick: str | None = None) -> list[Feedback]:
+        """Feedback on shown picks; `exclude` holds the picks other clauses named ("the other two");
+        `pronoun_pick` is the pick a bare "it" stands for (the first one shown unless a clause before named one)."""
+        if not shown:
+            return []
+        low = text.lower()
+        targets = self._named_picks(text, shown, exclude)
         refers = bool(_REFERS_TO_PICK.search(low))
         # "seen it", "not that one" point at the first pick; in "kubrick's films, more like that" "that" is Kubrick
         like_that = re.search(r"\b(like|similar to|in the vein of) (that|this|it|those|these)\b", low)
-        short = len(low.split()) <= 10 or len(low.split()) <= 16 and not self._names_a_taste(text) and _feedback_kind(low) == "liked"
+        short = len(low.split()) <= 10 or len(low.split()) <= 16 and not self._names_a_taste(text) and _feedback_kind(low) == "liked" \
+            or len(low.split()) <= 24 and not self._names_a_taste(text) and re.search(r"\b(?:about|with|on) (?:that|this) one\b", low)
         if not targets and refers and short and not (like_that and self._names_a_taste(text)):
             targets = [pronoun_pick or shown[0]]
         if not targets:
@@ -978,13 +1062,16 @@ class RuleExtractor:
                 for piece in pieces if len(pieces) > 1 else [clause]:
                     got = self._feedback(piece, shown, exclude=frozenset(out), pronoun_pick=last)
                     read.append(got)
-                    last = got[-1].item_id if got else last
+                    named = [] if got or not _UNSEEN_ELLIPSIS.search(piece) else self._named_picks(piece, shown, frozenset(out))
+                    last = got[-1].item_id if got else named[-1] if named else last  # "howl's i haven't, but it looks magical"
                 if len(pieces) > 1 and not all(got or _UNSEEN_ELLIPSIS.search(piece) for got, piece in zip(read, pieces)):
                     read = [self._feedback(clause, shown, exclude=frozenset(out), pronoun_pick=last)]
                 for fb in (fb for got in read for fb in got):
                     if fb.item_id not in out or fb.kind == "seen":  # "a classic, but i've seen it": seen wins
                         out[fb.item_id] = fb.kind
                     last = fb.item_id
+                if named:  # the clause ended on a pick it only called new: "it" next is that pick
+                    last = named[-1]
             return [Feedback(item_id=t, kind=k) for t, k in out.items()]
         for clause in clauses:
             kind = _feedback_kind(clause.lower())
@@ -996,7 +1083,8 @@ class RuleExtractor:
 
 
 _THEME_AT = re.compile(r"(?:\b(?:they re|theyre|it s|its|he s|she s|scared me|scares me|made me|makes me|i m|im|i am|i feel|feeling)\s+(?:just |so |really |kinda |pretty |too |way too |\w+ly )?"
-                       r"|\b(?:my|our|his|her|their)\s+(?:\w+\s+)?|\bnational\s+|\b(?:hey|heya|hi|hello|yo|thanks|thank you|dear)\s+|\b(?:talk(?:ing)? to|chat(?:ting)? with|you re|you are|ur)\s+(?:a |an )?)$")
+                       r"|\b(?:it|that|this|that one|this one) (?:looks?|seems?|sounds?) (?:a bit |a little |kinda |way |so |really |pretty )?(?:too )?"
+                       r"|\b(?:my|our|his|her|their)\s+(?:\w+\s+)?|\bnational\s+|\b(?:hey|heya|hi|hello|yo|thanks|thank you|dear)\s+|\b(?:talk(?:ing)? to|chat(?:ting)? with|you re|you are|ur)\s+(?:a |an )?|\b(?:you re|youre|you are|ur) (?:\w+ ){1,3}for an? )$")
 """Where a theme word describes, not asks: "they're just silly", "scared me silly", "when i'm sad", "my dog barked",
 "talking to a robot" (the text is normalized: "they're" reads "they re")."""
 _SAID_OF_IT = re.compile(r"\b(?:is|are|was|were|'s|looks?|looked|sounds?|seems?|too|gave (?:me|us) the|gives? (?:me|us) the|got the)\s+"
@@ -1011,9 +1099,9 @@ _MOVIE_TALK = re.compile(r"\b(movies?|films?|flicks?|movei|moive|mvoie|watch|som
 _SUBGENRES = {"slasher", "slashers", "gangster", "gangsters", "mob", "mafia", "detective", "biopic", "biopics",
               "cowboy", "cowboys", "anime", "chick flick", "chick flicks", "whodunit", "whodunnit",
               "psychological thriller", "true story", "true stories", "cartoon", "cartoons", "toilet humor", "toilet humour",
-              "potty humor", "potty humour"}
+              "potty humor", "potty humour", "fart joke", "fart jokes"}
 """Genre words that name a kind within a genre: disliked while the genre is liked, they become keywords."""
-_NARROW_KINDS = {"slasher", "toilet humor", "toilet humour", "potty humor", "potty humour"}
+_NARROW_KINDS = {"slasher", "toilet humor", "toilet humour", "potty humor", "potty humour", "fart joke"}
 """Sub-genres too narrow to stand for their genre: "outgrown slasher movies" rules out slashers, not all horror."""
 _REFUSED_KINDS = {"anime"}
 """Kinds that stand for their genre when asked for but not when refused: "anime's not for me" rules out anime, not Pixar."""
@@ -1042,6 +1130,8 @@ def _singular(phrase: str) -> str:
     words = phrase.split()
     if words and len(words[-1]) > 4 and words[-1].endswith("oes") and words[-1] not in {"shoes", "canoes"}:
         words[-1] = words[-1][:-2]  # "volcanoes" -> "volcano"
+    elif words and len(words[-1]) > 6 and words[-1].endswith("uses"):
+        words[-1] = words[-1][:-2]  # "octopuses" -> "octopus"
     elif words and len(words[-1]) >= 4 and words[-1].endswith("s") and not words[-1].endswith(("ss", "us", "is", "as", "os", "ies")):
         words[-1] = words[-1][:-1]
     return " ".join(words)
