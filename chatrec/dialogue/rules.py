@@ -184,7 +184,9 @@ _MOOD_WORDS = sorted(p for p in _MOOD_NAMES if " " not in p and len(p) >= 6)
 def _one_off_plural(word: str, theme: str) -> bool:
     """Whether `word` is only an inflection of `theme` the theme list lacks (no typo to correct)."""
     return word.rstrip("s") == theme.rstrip("s") or word.endswith(("ing", "ed")) and word[:4] == theme[:4] and len(word) > len(theme)
-_DECADE_WORDS = {"two thousands": 2000, "noughties": 2000, "aughts": 2000, "twenties": 1920, "thirties": 1930, "forties": 1940, "fifties": 1950, "sixties": 1960,
+
+
+_DECADE_WORDS = {"two thousands": 2000, "aughts": 2000, "twenties": 1920, "thirties": 1930, "forties": 1940, "fifties": 1950, "sixties": 1960,
                  "seventies": 1970, "eighties": 1980, "nineties": 1990, "ninties": 1990, "noughties": 2000}
 _ORDINALS = {"first": 1, "1st": 1, "one": 1, "top": 1, "second": 2, "2nd": 2, "two": 2, "third": 3, "3rd": 3,
              "three": 3, "fourth": 4, "4th": 4, "four": 4, "fifth": 5, "5th": 5, "five": 5, "last": -1,
@@ -559,11 +561,10 @@ class RuleExtractor:
         delta.replace = bool(_REPLACE.search(text)) and not forget
         self._eras(text, delta)
         subgenre_dislikes: list[tuple[Preference, str]] = []
-        pieces = split_clauses(text)
-        text_titles = self.vocab.titles_in(text) if _INNER_STOP.search(text) else []
-        titles = [(m.start, m.end) for m in text_titles] if _INNER_STOP.search(text) else []
+        text_titles = self.vocab.titles_in(text) if _INNER_STOP.search(text) else []  # titles read with the whole message's context
+        titles = [(m.start, m.end) for m in text_titles]
         read: list[tuple[Preference, int, bool, str, dict]] = []
-        for offset, clause in split_clauses(text, keep=titles) if titles else pieces:
+        for offset, clause in split_clauses(text, keep=titles):
             has_positive = bool(_POS.search(clause))
             subgenre_at: dict[tuple[str, int], str] = {}
             known = [(m.item_id, m.start - offset, m.end - offset) for m in text_titles if offset <= m.start and m.end <= offset + len(clause)]
