@@ -492,10 +492,9 @@ class Vocabulary:
                 if name is None and key.endswith("s"):
                     name = self.people.get(key[:-1])  # "wes andersons whole thing": a possessive typed without its apostrophe
                 capital = tokens[i][0][:1].isupper()
+                cued = name is None and size >= 2 and len(key) >= 9 and _names_a_person(text, tokens[i][1], tokens[i + size - 1][2])
                 if name is None and size >= 2 and len(key) >= 9 and (capital or key.split()[0] in self._person_first_words
-                                                                     or key.split()[-1] in self.surnames
-                                                                     or _names_a_person(text, tokens[i][1], tokens[i + size - 1][2])):
-                    cued = _names_a_person(text, tokens[i][1], tokens[i + size - 1][2])
+                                                                     or key.split()[-1] in self.surnames or cued):
                     cutoff = 90 if capital or cued else 93  # "leonardo dicapro": a known first name, then a typo
                     hit = process.extractOne(key, self._people_keys, scorer=fuzz.ratio, score_cutoff=cutoff)
                     if hit and not capital and cued and hit[1] < 93 and any(a[:1] != b[:1] for a, b in zip(key.split(), hit[0].split())):

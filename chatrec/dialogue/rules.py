@@ -716,7 +716,7 @@ class RuleExtractor:
                 continue  # "long story short", "a short one": no short-film genre
             if re.search(r"\b(?:you'?re|youre|you are|ur|u r)\s+(?:so |kinda |kind of |really |pretty |very |too |actually )?$", masked[:raw_start], re.I):
                 continue  # "you're kinda funny for a robot": said of the bot, no genre asked for
-            if titled and re.search(r"\bthat (?:[a-z]+ ){0,3}$", masked[:raw_start], re.I) and re.match(r"[a-z]*(?: [a-z]+){0,2} (?:vibe|vibes|feel|energy|feeling)\b", masked[raw_start:], re.I):
+            if titled and _film_vibe(norm_masked[:start], norm_masked[end:]):
                 continue  # "in the vein of fargo, that snowy crime vibe": the named film described
             if phrase in {"detective", "detectives"} and re.search(r"\bplay(?:ing|ed|s)?\s+$", masked[:raw_start], re.I):
                 continue  # "playing detective along with the characters": an idiom
@@ -755,7 +755,7 @@ class RuleExtractor:
                           or np_ in {"christmas", "halloween", "holiday"} and re.search(r"\b(?:every|each|last|next)\s+$", norm[:match.start()])
                           or np_ in _QUALIFIERS and found and re.search(r"\bas\s+$", norm[:match.start()]) and re.match(r"\s+as\b", norm[match.end():])):
                 continue  # "a total scaredy cat" is a person, "every christmas" a habit; "sixties sci fi, as campy as it gets" qualifies the genre
-            if match and titled and re.search(r"\bthat (?:[a-z]+ ){0,3}$", norm[:match.start()]) and re.match(r"(?: [a-z]+){0,2} (?:vibe|vibes|feel|energy|feeling)\b", norm[match.end():]):
+            if match and titled and _film_vibe(norm[:match.start()], norm[match.end():]):
                 continue  # "in the spirit of little miss sunshine, that messy family road trip vibe": the named film described
             if match and (re.match(r"\s*,?\s*(?:i know|ik|right|huh)\b", norm[match.end():])
                           or re.search(r"\b(?:has|have|had) been (?:a |an |such a |a total |a complete |an absolute |total )?$", norm[:match.start()])):
@@ -1119,6 +1119,12 @@ _QUALIFIERS = {"cheesy", "sad", "cute", "campy", "silly", "quirky", "dark", "gri
                "clever", "intense", "emotional", "uplifting", "heartwarming", "epic", "atmospheric", "relaxing", "inspiring",
                "violent"}
 """Mood words that, right before a genre or a theme ("sad dramas", "cheesy giant monster flicks"), qualify it: no slot of their own."""
+
+
+def _film_vibe(before: str, after: str) -> bool:
+    """Whether a word stands in "that ... vibe" (normalized text around it): said after a named film, it describes
+    the film ("in the spirit of little miss sunshine, that messy family road trip vibe"), it asks for nothing new."""
+    return bool(re.search(r"\bthat (?:[a-z]+ ){0,3}$", before) and re.match(r"(?: [a-z]+){0,2} (?:vibe|vibes|feel|energy|feeling)\b", after))
 
 
 def canonical_keyword(phrase: str) -> str:
