@@ -722,3 +722,73 @@ def test_titles_people_and_feedback_from_held_out_15(rules):
     assert rules.extract("howl's looks lovely", shown=castle).slots() == {"feedback:154920:liked"}
 
 
+
+@pytest.mark.parametrize("message, expected", [
+    # verdicts in phrasings of their own: a shrug clause, idioms, "X and me have beef", a later "nah" piece (held-out 16)
+    ("sci fi? eh. tried a few and they all blurred together", {"dislike:genre:sci-fi"}),
+    ("time travel stuff, nah, it always ties itself in knots", {"dislike:keyword:time travel"}),
+    ("been on a massive horror kick lately", {"like:genre:horror"}),
+    ("my patience for musicals is basically zero", {"dislike:genre:musical"}),
+    ("romance and me have beef, always have", {"dislike:genre:romance"}),
+    ("horror is a lot for me these days", {"dislike:genre:horror"}),
+    ("sci fi is a hard sell for me", {"dislike:genre:sci-fi"}),
+    ("i've had it with adam sandler", {"dislike:person:adam sandler"}),
+    ("nicolas cage's weird late stuff kills me", {"like:person:nicolas cage"}),
+    ("i would never kick a heist movie out of bed", {"like:keyword:heist"}),
+    ("i'm not not into horror, just no slashers", {"like:genre:horror", "dislike:keyword:slasher"}),
+    # someone else's taste, then the user's own verdict on "them" / "it" / "that", or after "but"
+    ("i get why everyone loves westerns but they turn my brain to mush", {"dislike:genre:western"}),
+    ("my wife keeps suggesting westerns and i keep vetoing them, i'm more of a thriller guy",
+     {"dislike:genre:western", "like:genre:thriller"}),
+    ("saw interstellar last week. that was a no for me", {"dislike:item:197213"}),
+    ("my sister swears by Inception but i found it so tedious", {"dislike:item:101264"}),
+    ("toy story was nice to look at, but i was checked out by the end", {"dislike:item:80067"}),
+    # what is not asked for: not required, a figure of speech, a game, a film praised or listed, a person described
+    ("i don't need it to be scary, i need it to be funny", {"like:genre:comedy"}),
+    ("is it weird that i want a sad movie tonight", {"like:keyword:sad"}),
+    ("need a name for my fantasy league, help", set()),
+    ("Inception >>> basically every action movie since", {"like:item:101264"}),
+    ("interstellar, the best space movie ever made", {"like:item:197213"}),
+    ("toy story is one of those i could rewatch forever", {"like:item:80067"}),
+    ("Toy Story was my whole childhood, tom hanks, the toys, all of it", {"like:item:80067"}),
+    ("jim carrey is my comfort actor, his rubber face never gets less funny", {"like:person:jim carrey"}),
+    ("seen enough tom cruise running for one lifetime", {"dislike:person:tom cruise"}),
+    ("what has tom hanks done that isn't the toy story ones", {"like:person:tom hanks"}),
+    ("sat through about three of them, about a million times too many", set()),
+    # genres and themes in other words
+    ("less talking, more explosions", {"like:genre:action"}),
+    ("no cartoons and nothing with singing", {"dislike:genre:animation", "dislike:genre:musical"}),
+    ("a good creature feature please", {"like:keyword:creature feature"}),
+    ("something with werewolfs", {"like:keyword:werewolf"}),
+    ("a bank robbery movie", {"like:keyword:heist"}),
+    # taking back, resets, eras
+    ("i'm walking back the horror thing", {"forget:genre:horror"}),
+    ("tom hanks can sit this one out", {"forget:person:tom hanks"}),
+    ("bin the zombie idea", {"forget:keyword:zombie"}),
+    ("let's pretend all that never happened", {"forget:all:all"}),
+    ("when i mentioned inception earlier i got the title wrong, ignore that one", {"forget:item:101264"}),
+    ("something from the year i graduated, 2009", {"year_min:2009", "year_max:2009"}),
+    ("older than me please, i'm a 1995 baby", {"year_max:1994"}),
+    ("cut it off at 2005", {"year_max:2005"}),
+])
+def test_verdicts_themes_and_resets_from_held_out_16(rules, message, expected):
+    assert rules.extract(message).slots() == expected
+
+
+@pytest.mark.parametrize("message, expected", [
+    # a pick named by its star (no person slot), a pick named alone and judged in the next clause, "every one of em"
+    ("shrek we've done to death. the ellen degeneres one though, never seen it, looks cute",
+     {"feedback:157924:seen", "feedback:154844:liked"}),
+    ("ooh the third one, patton oswalt as a rat is exactly my kind of thing", {"feedback:177922:liked"}),
+    ("finding nemo? heard it drags, gonna pass. the other two sure",
+     {"feedback:154844:disliked", "feedback:157924:liked", "feedback:177922:liked"}),
+    ("all three? already done, each one of em", {"feedback:157924:seen", "feedback:154844:seen", "feedback:177922:seen"}),
+    # seen and liked in other words
+    ("ratatouille lives in our dvd player", {"feedback:177922:seen"}),
+    ("shrek is a rewatch every christmas here", {"feedback:157924:seen"}),
+    ("i caught nemo on a flight once", {"feedback:154844:seen"}),
+    ("the first one looks like a real blast, tossing it on my list", {"feedback:157924:liked"}),
+])
+def test_feedback_from_held_out_16(rules, message, expected):
+    shown = ["157924", "154844", "177922"]  # Shrek, Finding Nemo, Ratatouille
+    assert rules.extract(message, shown=shown).slots() == expected

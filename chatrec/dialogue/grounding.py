@@ -39,7 +39,7 @@ GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "romance": ("romance",), "romantic": ("romance",), "romances": ("romance",), "love story": ("romance",),
     "love stories": ("romance",), "chick flick": ("romance",), "chick flicks": ("romance",),
     "drama": ("drama",), "dramas": ("drama",), "dramatic": ("drama",),
-    "action": ("action",), "action packed": ("action",), "shoot em up": ("action",), "shoot em ups": ("action",), "actions": ("action",),
+    "action": ("action",), "action packed": ("action",), "explosions": ("action",), "shoot em up": ("action",), "shoot em ups": ("action",), "actions": ("action",),
     "adventure": ("adventure",), "adventures": ("adventure",),
     "thriller": ("thriller",), "thrillers": ("thriller",), "suspense": ("thriller",),
     "suspenseful": ("thriller",), "psychological thriller": ("thriller",),
@@ -56,7 +56,7 @@ GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "documentary": ("documentary",), "documentaries": ("documentary",), "docs": ("documentary",),
     "docu": ("documentary",), "documentry": ("documentary",), "documentaries now": ("documentary",),
     "history": ("history",), "historical": ("history",), "period": ("history",),
-    "music": ("music",), "musical": ("musical",), "musicals": ("musical",),
+    "music": ("music",), "musical": ("musical",), "musicals": ("musical",), "singing": ("musical",), "singing and dancing": ("musical",), "sing alongs": ("musical",), "singalongs": ("musical",),
     "sport": ("sport",), "sports": ("sport",), "war": ("war",), "war movies": ("war",),
     "western": ("western",), "westerns": ("western",), "cowboy": ("western",), "cowboys": ("western",),
     "noir": ("film-noir",), "film noir": ("film-noir",), "film-noir": ("film-noir",),
@@ -445,6 +445,7 @@ class Vocabulary:
             near_cue = capitalised and near_cue or bool(before) and before[-1] in _TITLE_CUES
             after = normalize(text[toks[-1][2]:]).split()[:1]
             if not capitalised and after and (after[0] in self.genre_synonyms or after[0] in {"movies", "films", "stuff", "of"}
+                                              or " ".join(normalize(text[toks[-1][2]:]).split()[:2]) in self.people
                                               or after[0].rstrip("s") in self.genre_synonyms or after[0] in KEYWORD_PHRASES
                                               or after[0].rstrip("s") in KEYWORD_PHRASES):
                 return False  # "seen enough cartoons", "enough superhero flicks": a word before a genre, not the film "Enough"
@@ -568,10 +569,10 @@ _JUDGED_AFTER = re.compile(
     r"underrated|slog|terrible|awful|boring|mid|trash|garbage|meh|fine|ok|okay|good|bad|the best|the worst|"
     r"a masterpiece|a classic|my favou?rite|fire|peak|a letdown|disappointing|beautiful|stunning|gorgeous|hilarious|"
     r"overhyped|overblown|forgettable|mediocre|unwatchable|torture|painful|unbearable|a snooze|a mess|fun|cute|sweet|adorable|"
-    r"a (?:blast|riot|gem|delight|hoot|treat))\b)|"
+    r"a (?:blast|riot|gem|delight|hoot|treat)|(?:pretty|nice|lovely|beautiful|gorgeous|fun|easy|hard|painful|tough) to (?:look at|watch|sit through))\b)|"
     r"\s+(?:really |totally |completely |honestly )?(?:messed me up|wrecked me|broke me|blew my mind|scarred me|haunted me|"
     r"stuck with me|made me (?:cry|laugh)|destroyed me|blew me away|put me to sleep|bored me(?: to tears)?|"
-    r"(?:has )?been stuck in my (?:brain|head)|messed with my (?:head|mind|brain)|(?:is|was) one (?:i|of my|of the)\b|"
+    r"(?:has )?been stuck in my (?:brain|head)|messed with my (?:head|mind|brain)|(?:is|was) one (?:i|of my|of the|of those)\b|"
     r"(?:was|is) (?:such |a real |a total )?a drag|did (?:absolutely |literally |just )?nothing for me|didn'?t do (?:it|anything|much) for me|scared (?:the (?:living )?(?:daylights|hell|crap|life) out of me|me (?:silly|to death|half to death)))\b)", re.I)
 """A verdict right after a phrase: "hereditary was kind of a slog" judges a film."""
 _PERSON_BEFORE = re.compile(r"\b(by|with|w/?|starring|featuring|from|love|loved|like|liked|hate|hated|fan of|into|"

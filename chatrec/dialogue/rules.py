@@ -36,7 +36,7 @@ _NEG = re.compile(
     r"as long as (?:it'?s|its) not|enough with|no more|ditch|scrap|(?:zero|no|little) interest in|sick to death of|"
     r"can'?t be bothered with|zero|steer clear of|keep clear of|couldn'?t stand|couldnt stand|cant stand|"
     r"(?:i'?ve|have|i) outgrown|grown out of|(?:had|'ve had|have had) (?:my|our) fill of|wanted (?:so (?:badly|bad|much) )?to (?:like|love|enjoy|get into)|tried (?:so hard )?to (?:like|love|get into)|(?:guaranteed|instant|certified|automatic|surefire|sure-fire) (?:nap|snooze|sleeping pill)|"
-    r"until (?:it|they) (?:turns?|becomes?|goes|go|gets?|devolves?|descends?)(?: into)?|not a huge fan of|ugh|had it up to here with|couldn'?t get through|couldnt get through|not sold on|draw the line at|go easy on|easy on the|light on the|unless (?:it'?s|its|it is|there'?s|theres|there is) (?:an? |some )?|(?:seen|watched|had) (?:more than )?enough|(?:rather|sooner) (?:[\w']+ ){1,6}than(?: (?:sit through|watch|see|endure|suffer through))?)\b", re.I)
+    r"until (?:it|they) (?:turns?|becomes?|goes|go|gets?|devolves?|descends?)(?: into)?|not a huge fan of|ugh|veto(?:ing|ed)?|had it up to here with|(?:i'?ve|ive|i have|i) had it with|couldn'?t get through|couldnt get through|not sold on|draw the line at|go easy on|easy on the|light on the|unless (?:it'?s|its|it is|there'?s|theres|there is) (?:an? |some )?|(?:seen|watched|had) (?:more than )?enough|(?:rather|sooner) (?:[\w']+ ){1,6}than(?: (?:sit through|watch|see|endure|suffer through))?)\b", re.I)
 _POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not for me|(?:is|are)n'?t (?:really )?my thing|"
                           r"not (?:really )?my (?:thing|style|jam|vibe|cup of tea)|scares? me|suck|sucks|sucked|"
                           r"are the worst|is the worst|was the worst|overrated|(?:is|are) getting old|(?<!never )gets? old|hard pass|(?:is|are) a pass|"
@@ -74,7 +74,7 @@ _POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not
                           r"feels? (?:so |really |pretty |kinda |just |a bit |way too )?(?:cheap|dated|tired|stale|lazy|forced|samey|formulaic|predictable|"
                           r"the same|like a rerun)|(?:like )?nails on (?:a |the )?chalk ?board|(?:is|are|'s|'re) dead to me|"
                           r"(?:an? )?(?:hard|instant|automatic|big|easy) skip|(?:i )?(?:tune|tuned|zone|zoned|check|checked) out|(?:nod|nodded|doze|dozed) off|"
-                          r"(?:is|are|'s|'re) out for (?:me|us)|(?:is|are) out(?: too| as well)?\b(?! there| of| now| yet| in | on | today| soon| this)|"
+                          r"(?:is|are|'s|'re) out for (?:me|us)|(?:is|are|'s|'re) (?:a )?(?:tough|hard|harder|tougher) sells?|(?:have|has|got|'ve got) (?:some |real |serious )?beef|(?:is|are|'s|'re) (?:just )?(?:a lot|a bit much|kinda a lot|kind of a lot) for (?:me|us)|(?:is|'s) (?:roughly |about |basically |pretty much |practically |close to |like |literally )?(?:zero|nil|nonexistent|non-existent)|(?:i |my eyes )?glaze over|(?:was|is|'s) (?:an? )?(?:hard |big |firm |solid )?no for (?:me|us)|keep veto(?:ing)? (?:them|it|those|that)|turns? my (?:brain|head) (?:in)?to (?:mush|static|tv static|soup|jelly|oatmeal)|(?:is|are) out(?: too| as well)?\b(?! there| of| now| yet| in | on | today| soon| this)|"
                           r"(?:(?:have|has) )?been bled dry|(?:been )?done to death|played out|overdone|beaten to death|milked dry|"
                           r"lost me|loses? me|(?:leaves?|left) me (?:in a funk|depressed|gutted|miserable|drained|wrecked|cold)|bums? me out|brings? me down|"
                           r"(?:can'?t|cannot|cant) do (?:it|them|those|that)|(?:such |a real |a total |kind of |kinda )?a drag|"
@@ -87,6 +87,7 @@ _POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not
                           r"outgrew (?:them|it|those|that|these|\w+ )?|(?:is|are|was|were)(?:n'?t| not) what (?:i'?d|i would|id) call (?:an? )?(?:fun|good|great|relaxing|nice)|not my idea of (?:an? )?(?:fun|good time|great time|night)|"
                           r"(?<=, )not (?:mine|ours)\b|(?<=, )(?:pass|skip|hard pass|no thanks|nah)(?=\s*$)|kept checking (?:how much (?:time )?was left|the (?:time|clock)|my (?:phone|watch))|"
                           r"(?:is|are|'s|'re) (?:just |so |really |kinda |pretty |honestly )?(?:exhausting|draining|tiring|grating|insufferable|unbearable)(?: (?:to|for) me)?|"
+                          r"(?:found|find|finds) (?:it|them|that|this|him|her|those) (?:more |a bit |kinda |so |really |pretty |just |way too |too |honestly )?(?:exhausting|tedious|boring|draining|tiring|annoying|grating|pretentious|dull|confusing|exhausting)\b|"
                           r"makes? my (?:brain|head) hurt|feels? like (?:white )?noise|makes? me feel like (?:there'?s|there is) (?:gonna|going to) be an? (?:pop )?(?:quiz|test|exam)|"
                           r"feels? like (?:a lecture|school|class|a pop quiz)|(?:anything|everything|whatever) but (?:that|this|it|those|them)|(?:is|are|'s|'re) (?:an? )?(?:guaranteed|instant|certified|automatic|total) (?:nap|snooze)|"
                           r"(?:made|meant) for (?:someone|somebody|other people|people other than me) else|(?:made|meant) for other people|"
@@ -103,7 +104,8 @@ _NEG_OVERRIDE = re.compile(
     r"(?:thing|one|ones) that (?:isn'?t|isnt|is not|aren'?t|arent) (?:an? )?|can'?t think of (?:a|an|one|any)|cannot think of (?:a|an|one|any)|don'?t mind|do not mind|wouldn'?t mind|not bad|never (?:get|gets|got|grow|grows|ever get) (?:sick|tired|bored|sick and tired) of|never get tired|can'?t get enough|(?:don'?t|dont|do not) not (?:like|love|enjoy|want|dig)|no problem with|"
     r"not only|nothing beats|nothing better than|nothing (?:\w+ ){1,4}(?:quite |really |just )?like (?:an? |the )?|nothing (?:hits|scratches|compares|comes close)|not opposed|not against|never say no|no such thing as (?:an? )?(?:bad|boring|dull)|"
     r"nothing (?:would |could |will |'?d |can )?makes? (?:me|us) (?:\w+ )?happier|(?:wouldn'?t|wouldnt|would not|won'?t|wont|isn'?t|isnt|not|never) (?:be )?(?:the )?worst (?:thing|idea|choice|pick)|wouldn'?t say no|no matter|can'?t go wrong|"
-    r"keep (?:them|it|the|those) coming|never gets? old|(?:never|wouldn'?t|won'?t) turn (?:it |them )?down|"
+    r"keep (?:them|it|the|those) coming|never gets? old|not not|(?:wouldn'?t|wouldnt|would not|won'?t|never) kick\b|never gets? (?:any )?less|"
+    r"(?:never|wouldn'?t|won'?t) turn (?:it |them )?down|"
     r"(?:don'?t|do not|doesn'?t|wouldn'?t) hate|(?:has|have|'ve|'s) grown on me|"
     r"(?:no way|not like|not that|it'?s not like) (?:i|we)(?:'m|m| am| are|'re)? (?:not|can'?t|cannot|don'?t|won'?t|wouldn'?t))\b", re.I)
 _POS = re.compile(r"\b((?<!feel )(?<!feels )(?<!felt )(?<!looks )(?<!sounds )(?<!seems )(?<!\bare )(?<!\bis )(?<!\bwas )(?<!\bwere )like[sd]?(?! (?:an? |\d)(?:hour|minute|min|half|few|couple|\d))(?! (?:one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|thirty|forty|fifty|sixty) (?:hour|minute|min|second|sec|day|week)s?\b)"
@@ -114,7 +116,8 @@ _POS = re.compile(r"\b((?<!feel )(?<!feels )(?<!felt )(?<!looks )(?<!sounds )(?<
                   r"incredible|excellent|perfect|a masterpiece|a classic|hilarious)|"
                   r"(?<!exactly my )(?<!quite my )(?<!not my )(?<!n't my )(?<!nt my )favou?rite|adore[sd]?|please(?! (?:just )?(?:skip|no|don'?t|avoid|spare|not|leave|keep|stop|stay))|recommend|suggest|how about|what about|show me|give me(?! (?:a )?(?:headaches?|nightmares|the creeps|the ick|anxiety))|"
                   r"interested in|fond of|big on|craving|(?:a )?sucker for|(?:my )?happy place|count me in|sign me up|(?:(?<=\bi )|(?<=\bwe )|(?<=\bi'd )|(?<=kinda )|(?<=really ))feel like|yes|gimme|hit me with|pls|plz|"
-                  r"(?:would be|is|'d be) a (?:plus|bonus)|(?:i'?m|im|i am|we'?re) sold|let'?s (?:do|go with|go for|try|watch|get|have))\b", re.I)
+                  r"(?:would be|is|'d be) a (?:plus|bonus)|(?:kills|killed|slays|slayed) me\b(?! inside)|(?:i'?m|im|i am|we'?re) sold|let'?s (?:do|go with|go for|try|watch|get|have)|"
+                  r"(?<!\bno )(?<!\bany )more of an?(?! (?:chore|slog|drag|pain|mess|stretch|problem|letdown|disappointment)\b)|on an? (?:big |huge |massive |real |serious |total |major )?(?=[\w -]{1,30}\bkick\b))\b", re.I)
 _CLAUSE_SPLIT = re.compile(r"(?:(?:[!?;\n]|(?<!\bmr)(?<!\bmrs)(?<!\bms)(?<!\bdr)(?<!\bst)(?<!\bjr)(?<!\bvs)\.(?!\d))+|(?<!anything )(?<!everything )(?<!all )\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhereas\b|\byet\b)", re.I)
 
 _MOODS: dict[str, str] = {
@@ -145,7 +148,7 @@ _MOODS: dict[str, str] = {
     "monster": "monster", "monsters": "monster", "ghost": "ghost", "ghosts": "ghost", "haunted": "haunted",
     "haunted house": "haunted house", "serial killer": "serial killer", "serial killers": "serial killer",
     "pirate": "pirate", "pirates": "pirate", "treasure": "treasure", "coming of age": "coming of age",
-    "friendship": "friendship", "revenge": "revenge", "heist": "heist", "heists": "heist", "dog": "dog",
+    "friendship": "friendship", "revenge": "revenge", "heist": "heist", "heists": "heist", "robbery": "heist", "robberies": "heist", "bank job": "heist", "robbing a bank": "heist", "robbing a casino": "heist", "dog": "dog",
     "dogs": "dog", "cat": "cat", "cats": "cat", "cars": "car", "racing": "racing", "boxing": "boxing",
     "football": "football", "baseball": "baseball", "basketball": "basketball", "soccer": "soccer",
     "world war ii": "world war ii", "ww2": "world war ii", "wwii": "world war ii", "vietnam": "vietnam",
@@ -154,9 +157,9 @@ _MOODS: dict[str, str] = {
     "ai": "artificial intelligence", "cyberpunk": "cyberpunk", "steampunk": "steampunk", "princess": "princess",
     "princesses": "princess", "fairy tale": "fairy tale", "fairy tales": "fairy tale", "mermaid": "mermaid",
     "exorcism": "exorcism", "exorcisms": "exorcism", "kidnapping": "kidnapping", "kidnappings": "kidnapping", "possession": "possession", "demon": "demon", "demons": "demon",
-    "werewolf": "werewolf", "werewolves": "werewolf", "witch": "witch", "witches": "witch",
+    "werewolf": "werewolf", "werewolves": "werewolf", "werewolfs": "werewolf", "creature feature": "creature feature", "creature features": "creature feature", "witch": "witch", "witches": "witch",
     "cop": "cop", "cops": "cop", "police": "police", "buddy cop": "buddy cop", "wedding": "wedding",
-    "dance": "dance", "dancing": "dance", "singing": "singing", "band": "band", "jazz": "jazz",
+    "dance": "dance", "dancing": "dance", "band": "band", "jazz": "jazz",
     "rock and roll": "rock and roll", "true story": "true story", "based on a true story": "true story",
     "surprise ending": "twist ending", "underdog": "underdog",
     "psychological": "psychological", "satire": "satire", "parody": "parody", "spoof": "parody",
@@ -195,20 +198,22 @@ _RESET_ALL = re.compile(r"\b(start over|start again|start from scratch|from scra
                         r"forget (everything|all|it all|all (of )?that|what i said(?! about))|ignore (everything|all of that|all that|what i said)(?! about)|new search|wipe|clean slate|start(?:ing)? fresh|starting over|ctrl[- ]?z on (?:everything|all|it all)|undo (?:everything|all of it|it all)|"
                         r"toss (?:every(?: last)? one|all) of (?:them|those|it)|"
                         r"fresh start|clear (my|the) (preferences|likes|interests|profile|history)|from the top|pretend i never said(?=\s*(?:$|[.!?,]|anything|any of (?:that|this|it)|that\b))|"
-                        r"(?:let'?s )?begin again|back to square one|nothing i'?ve said (?:so far |before )?counts|nothing ive said (?:so far |before )?counts|start (?:(?:this|the|it|whole|thing|all|everything) ){1,3}over|"
+                        r"(?:let'?s )?begin again|pretend (?:the last|that|this|everything|all)\b[^.!?]{0,30}?\bnever happened|back to square one|nothing i'?ve said (?:so far |before )?counts|nothing ive said (?:so far |before )?counts|start (?:(?:this|the|it|whole|thing|all|everything) ){1,3}over|"
                         r"clear out (?:everything|all|it all)|(?:delete|clear|wipe|erase|reset) (?:all (?:of )?)?(?:my )?likes and dislikes|"
                         r"everything i (?:said|told you) (?:before |earlier |so far )?(?:doesn'?t|doesnt|does not) (?:matter|count)|nuke (?:it all|everything|all of it|all that)|"
                         r"back to the drawing board|none of (?:my|the|what i) (?:earlier |previous |old |other |said |told you )*(?:stuff|picks|preferences|answers|choices|likes|said|requests) counts?)\b", re.I)
 _FORGET = re.compile(r"(?<!you )(?<!\bu )\b(?!(?:drop|ditch|scrap|forget|remove|lose|disregard|ignore|scratch|erase|delete|undo|cancel) (?:it|that|this|them)\b)(?:forget(?! to\b)(?: about)?|never ?mind(?: about)?|don'?t worry about(?: the)?|leave out(?: the)?|undo(?: the)?|nvm(?: the)?|scrap(?: the)?|ditch(?: the)?|"
                      r"get rid of(?: the)?|scratch(?: the)?|drop(?: the)?|remove(?: the)?|cancel(?: the| my)?|disregard(?: the| my)?|lose the|strike|erase|delete|"
-                     r"no longer (?:want|into|interested in)|pretend i never (?:said|mentioned|brought up|asked for)|not into .{0,20} anymore|take back|ignore(?: the)?)\s+(?P<what>[^.,;!?]+)", re.I)
-_FORGET_AFTER = re.compile(r"\b(?:take|cross|strike|scrub|cut|wipe|remove|delete)\s+(?P<what>[^.,;!?]{2,40}?)\s+(?:off|out of it|out|from (?:the|my|your|our) (?:\w+ )?list)\b|"
+                     r"no longer (?:want|into|interested in)|pretend i never (?:said|mentioned|brought up|asked for)|walk(?:ing)? back(?: the| my)?|bin(?: the)?(?= [\w ]{2,30} (?:idea|thing|bit|request)\b)|not into .{0,20} anymore|take back|ignore(?: the)?)\s+(?P<what>[^.,;!?]+)", re.I)
+_FORGET_AFTER = re.compile(r"\b(?:take|cross|strike|scrub|cut|wipe|remove|delete)\s+(?P<what>[^.,;!?]{2,40}?)\s+(?:off|out of it|out|from (?:the|my|your|our) (?:\w+ )?list)\b(?! (?:at|after|around) (?:19|20)\d\d)|"
                            r"\bun-(?P<un>[a-z]{4,20}) (?:this|the|it|that|everything)\b|"
                            r"(?P<who>[a-z][\w ]{1,30}?)'s out\b(?! for (?:me|us))|\bleave\s+(?P<left>[^.,;!?]{2,40}?)\s+out of it after all\b|"
                            r"\b(?:the|that) (?P<idea>[a-z][\w ]{1,30}?) (?:thing|idea|bit|part|angle|mention|suggestion|request)\s*(?:[^.,;!?]{0,20}[,.;]*\s*consider (?:it|that) (?:withdrawn|gone|dropped|scrapped|cancelled|canceled|dead)|was (?:kinda |kind of |pretty |a bit |really )?(?:a )?(?:bad|dumb|stupid|terrible|silly)(?: idea)?|"
                            r"[^.,;!?]{0,40}[,.;!?…]*\s*(?:(?:yeah|yea|ok|okay|um|hmm|nah|eh|actually)\W+)?(?:(?:let'?s|lets|just|so|ok|please|maybe)\s+){0,3}"
                            r"(?:drop|scrap|ditch|forget|lose|scratch|shelve|park|nix|table|bin|never ?mind|nvm|skip|disregard|ignore|erase) (?:it|that)\b)|"
-                           r"\b(?:leave|set|put|push)\s+(?P<aside>[^.,;!?]{2,40}?)\s+aside\b|"
+                           r"\b(?:leave|set|put|push)\s+(?P<aside>[^.,;!?]{2,40}?)\s+aside\b|(?:^|[.,;!?]\s*)(?P<sits>[a-z][\w' ]{1,30}?)\s+(?:can|should|could|will|gets to|has to)\s+sit\s+(?:this one|this|it|tonight)\s+out\b|"
+                           r"\bwhen (?:i|we) (?:said|mentioned|typed|wrote|brought up|asked for) (?P<mixed>[^.,;!?]{2,40}?)\s+(?:earlier|before|just now|at first|a (?:minute|sec|second|bit) ago|i (?:was|meant|mean)|that was)\b"
+                           r"[^.;!?]{0,60}?\b(?:ignore|scratch|forget|disregard|drop|strike|scrap) (?:that one|that|it)\b|"
                            r"\bwhat (?:i|we) (?:said|told you|mentioned|asked for|wanted) (?:about|re|regarding) (?P<said>[^.,;!?]{2,40}?)"
                            r"(?:\s+(?:earlier|before|a (?:minute|sec|second|bit) ago|just now|at first))?\s*[,.;…-]*\s*(?:(?:yeah|ok|okay|um|eh|hmm|nah|so|just)\W+)?"
                            r"(?:never ?mind|nvm|forget|scratch|scrap|ignore|drop|disregard|forget about) (?:that|it)\b", re.I)
@@ -217,7 +222,7 @@ _FORGET_AFTER = re.compile(r"\b(?:take|cross|strike|scrub|cut|wipe|remove|delete
 
 def taken_back_group(match: re.Match) -> str:
     """The name of the group of a `_FORGET_AFTER` match that holds what is taken back."""
-    return next(g for g in ("what", "un", "who", "left", "idea", "aside", "said") if match.group(g))
+    return next(g for g in ("what", "un", "who", "left", "idea", "aside", "said", "sits", "mixed") if match.group(g))
 
 _REPLACE = re.compile(r"(?:^\s*|[.!?,;:]\s*|\b(?:ok|okay|oh|hmm|um|no|wait|so|and|but)\s+)actually\b|\b("
                       r"instead|changed my mind|change of plans?|mood (?:has |just )?(?:swung|shifted|changed|flipped)|swap (?:all |everything )?(?:that |this |it )?(?:out )?for|(?:completely |totally )?(?:different|new) direction|switch(?:ing)? to|switch(?:ing)? (?:it|things) up|mix it up|"
@@ -232,7 +237,9 @@ _NOTHING_AFTER = re.compile(r"\b(?:nothing|no movies?|no films?|none|not)(?: (?:
 _SEEN = re.compile(r"\b(seen|saw|watched|every (?:december|christmas|halloween|thanksgiving|holiday season|year) without fail|(?:that one'?s|that'?s|it'?s) (?:already )?covered|on the big screen|back when (?:it|they) (?:was|were|came) out|already did|did (?:it|that|that one|this one|them) (?:already|twice|before)|word for word|(?:made|forced) (?:me|us) (?:to )?(?:watch|sit through)|had to (?:watch|sit through)|already watched|have watched|seen it|seen that|seen them|watched it|caught (?:it|that|this|those)|"
                    r"(?:a|like a) (?:hundred|million|thousand|billion) times|know every line|more times than (?:i|we) (?:can|could) count|"
                    r"(?:been|gone) through (?:it|them|those|these|all)|(?:can|could) quote|know (?:it |them |that one |this one )?by heart|front to back|"
-                   r"played (?:it |that |\w+ )?so much|disc is scratched|old favou?rites?|as a kid|when i was (?:a kid|little|young|younger)|growing up|worn out (?:our|my|the) (?:\w+ ){0,3}(?:dvd|copy|tape|vhs|blu-?ray))\b", re.I)
+                   r"played (?:it |that |\w+ )?so much|(?:done|watched|seen|played|rewatched) (?:it |that |them |this )?to death|already done|"
+                   r"(?:lives?|living) (?:in|on) (?:my|our|the) (?:dvd|blu ?-?ray|disc|vcr|tv)|(?:an? )?(?:annual |yearly |christmas |holiday |comfort )?rewatch(?:ed)? (?:every|each)|"
+                   r"(?:is|'s) (?:an? )?(?:annual |yearly |regular |constant )?rewatch\b|(?:i|we) caught\b|disc is scratched|old favou?rites?|as a kid|when i was (?:a kid|little|young|younger)|growing up|worn out (?:our|my|the) (?:\w+ ){0,3}(?:dvd|copy|tape|vhs|blu-?ray))\b", re.I)
 _UNSEEN_ELLIPSIS = re.compile(r"\b(?:i|we) (?:haven'?t|havent|have not|hadn'?t|never have|didn'?t|didnt)(?: yet)?\W*$", re.I)
 """A piece that only says the pick is new ("the last one i haven't"): no feedback, and no reason to read the clause whole."""
 _NOT_SEEN = re.compile(r"\b(haven'?t|have not|never|not|didn'?t|did not|hasn'?t)\s+(yet\s+)?(seen|watched|saw)\b", re.I)
@@ -251,10 +258,10 @@ _FEEDBACK_POS = re.compile(r"\b(looks? (?:really |so |very |pretty |super |kinda
                            r"sweet|neat|solid|decent|epic|intense|wild|right up my (?:street|alley)|up my (?:street|alley))|"
                            r"(?:right )?up my (?:street|alley)|let'?s do (?:that|it|this)|good kind of|(?:could|might|would) work|"
                            r"(?:kept|been|keep) putting (?:it |that |this )?off|tonight'?s the night|tonights the night|(?:i'?m|im) (?:so |totally |definitely )?down for|down for (?:that|it|this)|"
-                           r"(?:i'?d|id|i'?ll|ill|i will|i would|gonna|going to|i'?m gonna|let'?s|lets) (?:go|roll) with|(?<=\w) then(?=\s*\?|\s*$)|(?<=\bone) (?:tho|though)(?=\W*$)|(?<!not )(?<!not so )sure|(?:sounds?|looks?) like (?:a |my )?(?:blast|winner|hoot|good time|fun time|kinda thing|kind of thing|type of thing)|"
+                           r"(?:i'?d|id|i'?ll|ill|i will|i would|gonna|going to|i'?m gonna|let'?s|lets) (?:go|roll) with|(?<=\w) then(?=\s*\?|\s*$)|(?<=\bone) (?:tho|though)(?=\W*$)|(?<!not )(?<!not so )sure|(?:sounds?|looks?) like (?:a |my )?(?:total |real |right |absolute )?(?:blast|winner|hoot|good time|fun time|kinda thing|kind of thing|type of thing)|"
                            r"(?:a |the )?winner|(?:could|can) get behind|i could do|could do (?:that|it|this)|in a good way|"
                            r"dying to (?:see|watch)|(?:been )?want(?:ing|ed)? to (?:see|watch)|add(?:ing|ed)? (?:[\w' ]{1,40} )?to (?:my|the) (?:\w+ )?list|"
-                           r"(?:put|putting|puts|going) (?:it|that|this|that one|this one|them|those|these) on (?:my|the) (?:\w+ )?list|(?:'s|is|was) (?:a |an )?(?:real |true |total |modern |absolute )?classic|"
+                           r"(?:put|putting|puts|going|throw|throwing|toss|tossing|add|adding|slap|slapping|stick|sticking) (?:it|that|this|that one|this one|them|those|these) on (?:my|the) (?:\w+ )?list|(?:exactly |just )?my (?:kind|sort|type) of\b|(?:'s|is|was) (?:a |an )?(?:real |true |total |modern |absolute )?classic|"
                            r"yes please|works for me|sign me up|count me in|(?:has|have|got|caught|grabbed|gets|grabs) (?:my|our) (?:attention|eye|interest)|"
                            r"sounds? (?:really |so |very |pretty |super )?(good|great|"
                            r"interesting|fun|cool|nice|awesome|amazing|perfect|delightful|lovely|promising|intriguing|cute|adorable|charming|hilarious)|perfect|i'?ll (watch|try|check)|"
@@ -342,6 +349,9 @@ def negative_at(clause: str, pos: int, *, has_positive: bool | None = None, unti
             return True
     if _negative_before(clause, pos):
         return True
+    pieces = _PIECE_SPLIT.split(clause[pos:], maxsplit=2)
+    if len(pieces) > 2 and _SHRUG.match(pieces[1]) and not _POS.search(own_head + piece):
+        return True  # "anything built around a big twist at the end, nah, i always guess it"
     if re.match(r"[^,.;!?]{0,60}?\b(?:anything|everything|whatever) but (?:that|this|it|those|them)\b", clause[pos:], re.I):
         return True  # "he's begging for a romcom and i want literally anything but that"
     if re.search(r"\b(?:keep|leave)\s+(?:the\s+|all\s+|any\s+|that\s+)?$", clause[:pos], re.I) \
@@ -358,11 +368,11 @@ def negative_at(clause: str, pos: int, *, has_positive: bool | None = None, unti
     return not has_positive and bool(_POSTFIX_NEG.search(clause[pos:until]))
 
 
-_NEUTRAL = re.compile(r"\b(?:(?:don'?t|do not|doesn'?t|never) (?:really |actually )?(?:hate|dislike)|(?:i'?m |im |i am )?not saying(?: that)?(?: (?:i'?d|i would|id|i'?ll|i will|i) (?:never|not) (?:sit through|watch|see|enjoy|like))?|nothing against|not that (?:i|we) (?:hate|dislike)|(?P<against>not (?:against|opposed to)))"
+_NEUTRAL = re.compile(r"\b(?:(?:done|made|been in|directed|starred in|written)(?: \w+)? (?:that|which) (?:isn'?t|isnt|is not|aren'?t|arent|are not)(?: one of)?|(?:don'?t|dont|do not|doesn'?t|doesnt) (?:really |necessarily )?(?:need|have|has) (?:it |them |this |the \w+ )?to be|(?:don'?t|do not|doesn'?t|never) (?:really |actually )?(?:hate|dislike)|(?:i'?m |im |i am )?not saying(?: that)?(?: (?:i'?d|i would|id|i'?ll|i will|i) (?:never|not) (?:sit through|watch|see|enjoy|like))?|nothing against|not that (?:i|we) (?:hate|dislike)|(?P<against>not (?:against|opposed to)))"
                       r"\s+(?:(?:a |an |the |some |good |great |\w+ )?){0,2}$", re.I)
 """A concession, not a taste: "i don't dislike sci fi, but ..." and "not against subtitles or anything" name no slot."""
 _OVER = re.compile(r"\b(?:take|takes|pick|picks|choose|chooses|prefer|prefers|go with)\b.+\bover\s+(?:the\s+)?$|"
-                   r"\s>+\s*(?:(?:any|all|every|the|most|your)\s+)?(?:\w+\s+)?$", re.I)
+                   r"\s>+\s*(?:(?:pretty much|basically|just about|almost|nearly)\s+)?(?:(?:any|all|every|the|most|your)\s+)?(?:\w+\s+)?$", re.I)
 _CONDITION = re.compile(r"\s*(?:(?:but|and|just|ok|okay)\s+)*(?:nothing|not|no|none)\s+(?:too|that|overly|super|very|crazy|insanely|ultra)\s+\w+\s*$", re.I)
 """A limit on what comes next, not a verdict on what came before: "(not against a western but) nothing too slow"."""
 _ASIDE = re.compile(r"\W*(?:(?:and|but|just|oh|ok|okay)\s+)*(?:not|no|nothing)\s+(?:on|from|streaming on|available on|"
@@ -370,7 +380,9 @@ _ASIDE = re.compile(r"\W*(?:(?:and|but|just|oh|ok|okay)\s+)*(?:not|no|nothing)\s
 """A clause that negates something beside the taste: "any good documentaries? not on any particular service"."""
 _MOOD_NOW = re.compile(r"\bnot (?:really |quite )?in (?:a|an|the) (?:[\w']+ ){1,3}mood\b|\bnot (?:really |quite )?in the mood for\b|\bnot feeling (?:it|that|the)\b", re.I)
 """Tonight's mood: said of a taste the message withdraws ("drop tom cruise, i'm not in a tom cruise mood") it is no dislike."""
-_PRONOUN = re.compile(r"\b(them|it|those|these|they|that stuff|him|her)\b", re.I)
+_PRONOUN = re.compile(r"\b(them|it|those|these|they|that stuff|him|her)\b|^\W*(?:that|this)\b(?! (?:one|kind|type|sort|genre)\b)", re.I)
+_SHRUG = re.compile(r"^\W*(?:(?:honestly|but|and|so|just)\W+)?(?:eh+|meh+|ugh+|blah|nah+|nope|pass|hard pass|no thanks|yikes|hmm+,? no|no+)\W*$", re.I)
+"""A clause that is only a shrug: "westerns? eh. ..." judges the clause before it."""
 _PAST_TASTE = re.compile(r"\bused to (?:be )?(?:really |totally |super |so )?(?:into|love|like|enjoy|watch|obsessed with|hooked on|crazy about|(?:a )?(?:big |huge )?fan of|big on)", re.I)
 _GOOD_WAY = re.compile(r"\s*(?:but |and )?(?:only |just )?in (?:a|the) (?:good|best) (?:way|possible way)\b", re.I)
 _THIRD_PARTY = re.compile(r"(?<!\bme and )(?<!\bi and )\bmy (?:wife|husband|bf|gf|boyfriend|girlfriend|partner|kids?|son|daughter|mom|mum|dad|brother|sister|"
@@ -378,8 +390,8 @@ _THIRD_PARTY = re.compile(r"(?<!\bme and )(?<!\bi and )\bmy (?:wife|husband|bf|g
                           r"doesnt like|won'?t watch|is scared of|gets scared of)\s+(?:\w+\s+){0,2}$", re.I)
 """Someone else's dislike, said before the span: "my wife can't stand horror" is not the user's slot (what they love
 may still be what the user watches with them: "my mom loves meg ryan, we're watching together")."""
-_THIRD_LIKE = re.compile(r"\bmy (?:wife|husband|bf|gf|boyfriend|girlfriend|partner|kids?|son|daughter|mom|mum|dad|brother|sister|"
-                         r"friends?|roommate|parents|family)\b (?:\w+ ){0,2}?(?:loves?|adores?|likes?|enjoys?|is (?:obsessed with|into|a fan of|crazy about))\b", re.I)
+_THIRD_LIKE = re.compile(r"\b(?:my (?:wife|husband|bf|gf|boyfriend|girlfriend|partner|kids?|son|daughter|mom|mum|dad|brother|sister|"
+                         r"friends?|roommate|parents|family)|(?<!\bi )(?:people|everyone|everybody|folks|critics|the internet))\b (?:\w+ ){0,2}?(?:loves?|adores?|likes?|enjoys?|raves? about|swears? by|is (?:obsessed with|into|a fan of|crazy about))\b", re.I)
 """Someone else's liking, said before the thing: "my wife adores nicolas cage (but i find him tiresome)"."""
 _OWN_LIKE = re.compile(r"\b(?:i|we)\s+(?:really\s+|actually\s+|still\s+)?(?:love|like|enjoy|adore|dig)\s+(?:it|them|those|that)\b", re.I)
 _SARCASM = re.compile(r"(?:^|\s)/s\s*$|\(sarcasm\)|\bsarcasm\b|🙄", re.I)
@@ -556,6 +568,11 @@ class RuleExtractor:
             title = self.vocab.catalog[item_id].title if item_id in self.vocab.catalog else ""
             if len(title) >= 3:
                 text = re.sub(rf"\b{re.escape(title)}\b", lambda m: " " * len(m.group(0)), text, flags=re.I)
+            for person in self.vocab.catalog[item_id].people if item_id in self.vocab.catalog else ():
+                # "the second one, tom cruise dying over and over": the star points at the pick, no person slot
+                # ("got anything with jake gyllenhaal?" after "seen it" still asks for the actor)
+                text = re.sub(rf"(?<!\bwith )(?<!\bby )(?<!\bstarring )(?<!\bfeaturing )(?<!\bfrom )(?<!\bmore )(?<!\bof )(?<!\binto )"
+                              rf"(?<!\blove )(?<!\bhate )(?<!\blike )\b{re.escape(person.name)}\b", lambda m: " " * len(m.group(0)), text, flags=re.I)
         forget, forget_spans = self._forget(text)
         delta.forget = forget
         delta.replace = bool(_REPLACE.search(text)) and not forget
@@ -586,7 +603,11 @@ class RuleExtractor:
         for _, pos, _, clause, _ in read:
             spans_in.setdefault(clause, set()).add(pos)
         read = self._decline(read, lambda clause, pos: _rather_loser(clause, pos, spans_in[clause]), delta)
-        clauses = [c for _, c in split_clauses(text, keep=titles)]
+        split = split_clauses(text, keep=titles)
+        clauses = [c for _, c in split]
+        # "toy story was nice to look at, but i was checked out by the end": a verdict after "but" judges what came before
+        contrasted = {c for (at, c), (before_at, before) in zip(split[1:], split) if re.search(
+            r"\b(?:but|though|however)\W*$", text[before_at + len(before):at + 1], re.I)}
         spoken = {clause for _, _, _, clause, _ in read}
         theirs = {clause for _, pos, _, clause, _ in read if _THIRD_PARTY.search(clause[:pos])}
         for i, clause in enumerate(clauses):
@@ -604,7 +625,8 @@ class RuleExtractor:
             while j > 0 and clauses[j] not in spoken and len(clauses[j].split()) <= 1:
                 j -= 1  # skip an "eh" between them
             before = clauses[j]
-            if before not in spoken or not (_PRONOUN.search(clause) or len(before.split()) <= 4 or len(clause.split()) <= 3):
+            if before not in spoken or not (_PRONOUN.search(clause) or len(before.split()) <= 4 or len(clause.split()) <= 3
+                                            or clause in contrasted and j == i - 1):
                 continue
             if _OWN_LIKE.search(clause) and before in theirs:  # "my wife can't stand horror but i love it"
                 read = [(pref, pos, False if c == before else negative, c, at) for pref, pos, negative, c, at in read]
@@ -614,7 +636,7 @@ class RuleExtractor:
             last_piece = before.rfind(",", 0, last_span) + 1                   # ... not so much": the nearest piece
             near = before[last_piece:]
             praised_before = bool(_POS.search(near)) and not _THIRD_LIKE.search(near) and not _PAST_TASTE.search(near)
-            if (_POSTFIX_NEG.search(clause) or (_NEG.search(clause) or _judges_badly(clause)) and not _POS.search(clause)) \
+            if (_POSTFIX_NEG.search(clause) or _SHRUG.match(clause) or (_NEG.search(clause) or _judges_badly(clause)) and not _POS.search(clause)) \
                     and not _NEG_OVERRIDE.search(clause) and not praised_before and not _CONDITION.match(clause) and not _ASIDE.match(clause):
                 read = [(pref, pos, negative or (c == before and pos >= last_piece), c, at) for pref, pos, negative, c, at in read]
         read = self._decline(read, lambda clause, pos: clause in theirs and bool(_THIRD_PARTY.search(clause[:pos])), delta)
@@ -696,6 +718,9 @@ class RuleExtractor:
                 continue
             if titled and re.search(r"\bthe\s+$", clause[:match.start]) and re.match(r"\s+(?:one|version)\b", clause[match.end:]):
                 continue  # "gladiator (2000), the russell crowe one": which film is meant, not a taste for the actor
+            if titled and re.search(r",\s*$", clause[:match.start]) and re.match(r"\s*(?:,|$)", clause[match.end:]) and any(
+                    normalize(match.name) in {normalize(p.name) for p in self.vocab.catalog[i].people} for i, _, _ in spotted):
+                continue  # "jumanji (1995) was my entire childhood, robin williams, the drums": the film's star in a list of its parts
             found.append((Preference(kind="person", value=match.name, label=match.name, turn=turn), match.start))
             taken.append(_Span(match.start, match.end))
         masked = _mask(clause, taken)
@@ -718,6 +743,14 @@ class RuleExtractor:
                 continue  # "you're kinda funny for a robot": said of the bot, no genre asked for
             if titled and _film_vibe(norm_masked[:start], norm_masked[end:]):
                 continue  # "in the vein of fargo, that snowy crime vibe": the named film described
+            if phrase in {"funny", "scary", "hilarious", "creepy"} and re.search(
+                    r"\b(?:gets?|got|getting|stays?|is|was) (?:any |even |so |no )?(?:less|more)\s+$", masked[:raw_start], re.I):
+                continue  # "all that flailing around never gets less funny": said of a person, no genre asked for
+            if phrase == "explosions" and (not re.search(r"(?:^|\b(?:more|lots of|tons of|plenty of|some|gimme|give me|want|need))\s*$", masked[:raw_start], re.I)
+                                           or re.search(r"\bwith\s+(?:\w+\s+)?$", masked[:raw_start], re.I)):
+                continue  # "more explosions" asks for action; "all the explosions and yelling", "a flick with big explosions" describe
+            if phrase == "fantasy" and re.match(r"\s*(?:football|baseball|basketball|hockey|soccer|league|team|draft|sports?|lineup|roster|points)\b", norm_masked[end:]):
+                continue  # "my fantasy football team": a game, not the genre
             if phrase in {"detective", "detectives"} and re.search(r"\bplay(?:ing|ed|s)?\s+$", masked[:raw_start], re.I):
                 continue  # "playing detective along with the characters": an idiom
             if phrase == "crime" and re.search(r"\btrue\s+$", masked[:raw_start], re.I):
@@ -747,7 +780,8 @@ class RuleExtractor:
             if np_ in genre_phrases or (np_ == "plot twist" and re.match(r"\s*plot twist\s*[,:!-]", masked, re.I)):
                 continue  # "plot twist, i want a romance now": a figure of speech
             match = re.search(rf"\b{re.escape(np_)}\b", norm)
-            if match and np_ in _QUALIFIERS and self._qualifies(unmasked[match.end():], genre_phrases):
+            if match and np_ in _QUALIFIERS and (self._qualifies(unmasked[match.end():], genre_phrases) or found and re.search(
+                    r"['’]s\s+$", clause[:norm_positions[min(match.start(), len(norm_positions) - 1)]] if norm_positions else "") and re.match(r"\s+(?:(?:early|old|older|late|later|recent|newer|classic) )?(?:stuff|work|films|movies|ones)\b", norm[match.end():])):
                 continue  # "cheesy giant monster flicks", "sad dramas": the adjective qualifies a kind named after it
             if match and re.search(r"\b(?:start|starts|started|starting|begin|begins|began|break into|breaks into|burst into|bursts into)\s+$", norm[:match.start()]):
                 continue  # "the second people start singing": what happens on screen, not a theme asked for
@@ -757,7 +791,12 @@ class RuleExtractor:
                 continue  # "a total scaredy cat" is a person, "every christmas" a habit; "sixties sci fi, as campy as it gets" qualifies the genre
             if match and titled and _film_vibe(norm[:match.start()], norm[match.end():]):
                 continue  # "in the spirit of little miss sunshine, that messy family road trip vibe": the named film described
+            if match and np_ in {"dance", "dancing"} and re.search(r"\bsinging and\s+$", norm[:match.start()]):
+                continue  # "the old school singing and dancing kind": a musical described
             if match and (re.match(r"\s*,?\s*(?:i know|ik|right|huh)\b", norm[match.end():])
+                          or re.search(r"\b(?:is it|isn t it|it s|its|it is|how)\s+(?:kinda |kind of |a bit |so |super |really )?$", norm[:match.start()])
+                          and re.match(r"\s+(?:that|if|how)\b", norm[match.end():])  # "is it weird that westerns ...": a figure of speech
+                          or re.search(r"\b(?:more|less) [a-z]+ than\s+$", norm[:match.start()])  # "more exhausting than clever": said of a film
                           or re.search(r"\b(?:has|have|had) been (?:a |an |such a |a total |a complete |an absolute |total )?$", norm[:match.start()])):
                 continue  # "weird i know", "my week has been a disaster": an aside, not a theme
             if match and not _THEME_AT.search(norm[:match.start()]) and not (np_ == "high school" and re.search(r"\b(?:back in|was in|were in|since|during|after|in my|(?:year|years|days|grade|class|personality|life) (?:of|in))\s+$", norm[:match.start()])) \
@@ -789,6 +828,8 @@ class RuleExtractor:
             if topic:
                 words = []
                 for word in topic.group(1).lower().split():
+                    if word in _AMOUNT_WORDS and not words:
+                        continue
                     if word in _TOPIC_STOP or word in _DECADE_WORDS or re.fullmatch(r"\d+s?", word) or self.vocab.genre(word):
                         break
                     words.append(word)
@@ -846,9 +887,9 @@ class RuleExtractor:
             if _NOTHING_BEFORE.search(low[:match.end()]):
                 continue
             delta.year_max = int(match.group(2)) - (1 if match.group(1) in {"before", "pre", "prior to", "earlier than", "older than"} else 0)
-        born = re.search(r"\bborn (?:in |back in )?(?P<year>'?\d\d|(?:19|20)\d\d)\b", low)
+        born = re.search(r"\bborn (?:in |back in )?(?P<year>'?\d\d|(?:19|20)\d\d)\b|\b(?:i'?m|im|i am|i was) an? (?P<baby>(?:19|20)\d\d|'?\d\d) (?:baby|kid|child)\b", low)
         relative = None  # "older than me, and i was born in 94": up to 1993
-        if born and (year := _full_year(born.group("year"))):
+        if born and (year := _full_year(born.group("year") or born.group("baby"))):
             if re.search(r"\b(?:older than (?:me|myself|i am)|before (?:i was|i'?m|im) born|before my time)\b", low):
                 relative = ("year_max", year - 1)
             elif re.search(r"\b(?:newer|younger) than (?:me|myself|i am)|\bafter (?:i was|i'?m|im) born\b", low):
@@ -881,6 +922,10 @@ class RuleExtractor:
             _set_range(delta, int(match.group(2)), int(match.group(2)))
         for match in re.finditer(r"\bthe year ((?:19|20)\d\d)\b", low):  # "a school project on the year 2008"
             _set_range(delta, int(match.group(1)), int(match.group(1)))
+        for match in re.finditer(r"\bfrom the (?:exact )?year (?![\d'])[^.;!?]{2,40}?,\s*((?:19|20)\d\d)\b", low):
+            _set_range(delta, int(match.group(1)), int(match.group(1)))  # "from the year my parents got married, 1983"
+        for match in re.finditer(r"\bcut(?:ting)? (?:it|things|them|the list)? ?off (?:at|after|around) ((?:19|20)\d\d)\b", low):
+            delta.year_max = int(match.group(1))  # "cut it off at 1995"
         for match in re.finditer(r"\b(\d{4}) (?:or|and) (?:earlier|before|older)\b", low):  # "made in 2003 or earlier"
             delta.year_max = int(match.group(1))
         for match in re.finditer(r"\b(between|from) (\d{4}) (and|to|-) (\d{4})\b", low):
@@ -1019,13 +1064,24 @@ class RuleExtractor:
                 starts = [i for i in shown_titles if re.search(rf"\b{match.group(1)}\b", self.vocab.catalog[i].description or "", re.I)]
             if len(starts) == 1 and match.group(1) not in _ORDINALS and match.group(1) not in {"other", "middle", "next"}:
                 targets.append(starts[0])
+        for match in re.finditer(r"\bthe ([a-z]+(?: [a-z]+)?) (?:one|movie|film|flick)\b|\bthe one (?:with|starring) ([a-z]+(?: [a-z]+)?)\b", low):
+            name = match.group(1) or match.group(2)  # "the jack black one", "the one with keanu": the one pick that person is in
+            starring = [i for i in shown_titles if self._stars_in(name, i)]
+            if len(starring) == 1 and starring[0] not in targets:
+                targets.append(starring[0])
         if re.search(r"\bthe other (two|three|ones?|2|3)\b|\bthe rest\b", low):
             targets.extend(s for s in shown if s not in targets and s not in exclude)
         all_of_them = re.search(r"\b(all of (them|those|these|em|'em)|seen them all|(?:these|those|they|them) all\b|all (three|five|of them)|both|"
-                                r"(every|each) (single )?(one )?of (them|those|these)|none of (them|those|these|em|'em)|seen (em|'em|them|those|these) all)\b", low)
+                                r"(every|each) (single )?(one )?of (them|those|these|em|'em)|none of (them|those|these|em|'em)|seen (em|'em|them|those|these) all)\b", low)
         if all_of_them and not (all_of_them.group(0) == "both" and len(set(targets)) == 2):
             targets = list(shown)
         return targets
+
+    def _stars_in(self, name: str, item_id: str) -> bool:
+        """Whether `name` (a full name, or a surname of two letters more) is one of the item's people."""
+        name = normalize(name)
+        people = [normalize(p.name) for p in self.vocab.catalog[item_id].people] if item_id in self.vocab.catalog else []
+        return any(name == p or len(name) >= 4 and " " not in name and p.split()[-1:] == [name] for p in people)
 
     def _feedback(self, text: str, shown: list[str], exclude: frozenset[str] = frozenset(),
                   pronoun_pick: str | None = None) -> list[Feedback]:
@@ -1046,7 +1102,9 @@ class RuleExtractor:
             return []
         clauses = [c for _, c in split_clauses(text)] if len(set(targets)) > 1 else [text]
         if len(clauses) == 1 and len(set(targets)) > 1 and "," in text:
-            clauses = [c for c in text.split(",") if c.strip()]  # "seen the first two, district 9 looks great"
+            pieces = [c for c in text.split(",") if c.strip()]  # "seen the first two, district 9 looks great"
+            if sum(bool(self._named_picks(piece, shown)) for piece in pieces) > 1:  # not "already done, every one of em"
+                clauses = pieces
         if len(clauses) == 1 and len(set(targets)) > 1:
             parts = [c for c in re.split(r"\band\b", text) if c.strip()]  # "the first sounds great and i've seen the last"
             if len(parts) > 1 and all(self._feedback(part, shown) for part in parts):
@@ -1055,6 +1113,7 @@ class RuleExtractor:
         if len(clauses) > 1:
             others = [c for c in clauses if re.search(r"\bthe other\b|\bthe rest\b", c, re.I)]
             last: str | None = None
+            pending: str | None = None
             for clause in [c for c in clauses if c not in others] + others:
                 pieces = [p for p in clause.split(",") if p.strip()]
                 # "clueless is a classic but i've seen it to death, the first two look fun": each comma piece
@@ -1067,12 +1126,17 @@ class RuleExtractor:
                     last = got[-1].item_id if got else named[-1] if named else last  # "howl's i haven't, but it looks magical"
                 if len(pieces) > 1 and not all(got or _UNSEEN_ELLIPSIS.search(piece) for got, piece in zip(read, pieces)):
                     read = [self._feedback(clause, shown, exclude=frozenset(out), pronoun_pick=last)]
+                if not any(read) and pending and not self._named_picks(clause, shown) and _feedback_kind(clause.lower()):
+                    read = [[Feedback(item_id=pending, kind=_feedback_kind(clause.lower()))]]  # "a quiet place? heard the ending is dumb, gonna skip"
                 for fb in (fb for got in read for fb in got):
                     if fb.item_id not in out or fb.kind == "seen":  # "a classic, but i've seen it": seen wins
                         out[fb.item_id] = fb.kind
                     last = fb.item_id
                 if named:  # the clause ended on a pick it only called new: "it" next is that pick
                     last = named[-1]
+                alone = [] if any(read) else [t for t in dict.fromkeys(self._named_picks(clause, shown, frozenset(out))) if t not in out]
+                pending = alone[0] if len(alone) == 1 else None  # a pick named with no verdict: the next clause may judge it
+                last = pending or last
             return [Feedback(item_id=t, kind=k) for t, k in out.items()]
         for clause in clauses:
             kind = _feedback_kind(clause.lower())
@@ -1113,6 +1177,11 @@ _TOPIC_STOP = {"all", "day", "every", "whole", "either", "too", "also", "though"
                "them", "you", "us", "me", "him", "those", "these", "that", "would", "could", "should", "will", "can", "might", "be",
                "sounds", "sound", "seems", "looks", "were", "has", "have", "had",
                "what", "how", "why", "when", "who", "whom", "whose", "it", "my", "your", "our", "their", "his", "her"}
+_AMOUNT_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twelve", "twenty", "fifty",
+               "dozen", "hundred", "thousand", "million", "billion", "zillion", "half", "couple", "few", "hour", "hours",
+               "minute", "minutes", "week", "weeks", "times", "year", "years"}
+"""Amounts after "about" ("sat through about four", "about a million times", "about an hour in"): not a topic;
+"about two brothers" is about brothers."""
 
 
 _QUALIFIERS = {"cheesy", "sad", "cute", "campy", "silly", "quirky", "dark", "gritty", "weird", "wholesome", "cozy", "witty",
@@ -1124,6 +1193,9 @@ _QUALIFIERS = {"cheesy", "sad", "cute", "campy", "silly", "quirky", "dark", "gri
 def _film_vibe(before: str, after: str) -> bool:
     """Whether a word stands in "that ... vibe" (normalized text around it): said after a named film, it describes
     the film ("in the spirit of little miss sunshine, that messy family road trip vibe"), it asks for nothing new."""
+    if re.search(r"\b(?:the )?(?:best|greatest|funniest|scariest|finest) (?:[a-z]+ ){0,2}$", before) \
+            and re.match(r"(?: [a-z]+){0,2} (?:there is|there s|ever made|of all time)\b", after):
+        return True  # "shaun of the dead ..., the best zombie comedy there is": the named film praised
     return bool(re.search(r"\bthat (?:[a-z]+ ){0,3}$", before) and re.match(r"(?: [a-z]+){0,2} (?:vibe|vibes|feel|energy|feeling)\b", after))
 
 
