@@ -62,7 +62,8 @@ def test_cue_words_either_way_count_as_cues():
     assert has_cue("i love westerns") and has_cue("no westerns") and has_cue("westerns bore me")
     assert has_cue("sci-fi yes, fantasy no")
     assert has_cue("ugh musicals")  # a cue word since held-out 8
-    assert not has_cue("musicals make my eyes glaze over") and not has_cue("war movies depress me")
+    assert has_cue("musicals make my eyes glaze over")  # a cue phrase since held-out 16
+    assert not has_cue("musicals make my eyelids droop") and not has_cue("war movies depress me")
 
 
 def test_the_rules_ask_the_probe_only_about_uncued_clauses():
@@ -74,8 +75,8 @@ def test_the_rules_ask_the_probe_only_about_uncued_clauses():
             return [True] * len(clauses)
 
     rules = RuleExtractor(Vocabulary(load_bundled_catalog()), verdict=_Probe())
-    delta = rules.extract("I love westerns. documentaries make my eyes glaze over")
-    assert [c.strip() for c in asked] == ["documentaries make my eyes glaze over"]
+    delta = rules.extract("I love westerns. documentaries make my eyelids droop")
+    assert [c.strip() for c in asked] == ["documentaries make my eyelids droop"]
     assert delta.slots() == {"like:genre:western", "dislike:genre:documentary"}
 
 
