@@ -788,6 +788,8 @@ def test_verdicts_themes_and_resets_from_held_out_16(rules, message, expected):
     ("shrek is a rewatch every christmas here", {"feedback:157924:seen"}),
     ("i caught nemo on a flight once", {"feedback:154844:seen"}),
     ("the first one looks like a real blast, tossing it on my list", {"feedback:157924:liked"}),
+    # "the last ten minutes" is a stretch of time, not the last pick (found in a browser check)
+    ("can we pretend the last ten minutes never happened. pirates maybe", {"forget:all:all", "like:keyword:pirate"}),
 ])
 def test_feedback_from_held_out_16(rules, message, expected):
     shown = ["157924", "154844", "177922"]  # Shrek, Finding Nemo, Ratatouille

@@ -1024,6 +1024,7 @@ class RuleExtractor:
         targets: list[str] = []
         for match in re.finditer(r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last|final|bottom|top|middle)\b"
                                  r"(?!\s+(?:year|week|night|month|time|weekend|summer|winter|christmas|halloween|day|decade|century)\b)"
+                                 r"(?!\s+(?:few|couple|several|\d+|two|three|four|five|ten|twenty|thirty)\s+(?:of\s+)?(?:minutes?|mins?|hours?|seconds?|days?|weeks?|months?|years?|messages?|turns?)\b)"
                                  r"|#\s?(\d)|\bnumber (\d|one|two|three|four|five)\b|\bno\.? ?(\d)\b", low):
             word = match.group(1)
             if word == "top" and re.match(r"top\s+[a-z]", low[match.start():]) and not re.match(
