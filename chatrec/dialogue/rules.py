@@ -719,7 +719,7 @@ class RuleExtractor:
             if titled and re.search(r"\bthe\s+$", clause[:match.start]) and re.match(r"\s+(?:one|version)\b", clause[match.end:]):
                 continue  # "gladiator (2000), the russell crowe one": which film is meant, not a taste for the actor
             if titled and re.search(r",\s*$", clause[:match.start]) and re.match(r"\s*(?:,|$)", clause[match.end:]) and any(
-                    normalize(match.name) in {normalize(p.name) for p in self.vocab.catalog[i].people} for i, _, _ in spotted):
+                    self._stars_in(match.name, i) for i, _, _ in spotted):
                 continue  # "jumanji (1995) was my entire childhood, robin williams, the drums": the film's star in a list of its parts
             found.append((Preference(kind="person", value=match.name, label=match.name, turn=turn), match.start))
             taken.append(_Span(match.start, match.end))
@@ -1079,7 +1079,7 @@ class RuleExtractor:
         return targets
 
     def _stars_in(self, name: str, item_id: str) -> bool:
-        """Whether `name` (a full name, or a surname of two letters more) is one of the item's people."""
+        """Whether `name` (a full name, or a surname of four letters or more) is one of the item's people."""
         name = normalize(name)
         people = [normalize(p.name) for p in self.vocab.catalog[item_id].people] if item_id in self.vocab.catalog else []
         return any(name == p or len(name) >= 4 and " " not in name and p.split()[-1:] == [name] for p in people)
