@@ -794,3 +794,78 @@ def test_verdicts_themes_and_resets_from_held_out_16(rules, message, expected):
 def test_feedback_from_held_out_16(rules, message, expected):
     shown = ["157924", "154844", "177922"]  # Shrek, Finding Nemo, Ratatouille
     assert rules.extract(message, shown=shown).slots() == expected
+
+
+@pytest.mark.parametrize("message, expected", [
+    # verdicts in phrasings of their own (held-out 17)
+    ("westerns? you can see the ending from the opening shot. pass", {"dislike:genre:western"}),
+    ("musicals? the plot stops every five minutes. nope", {"dislike:genre:musical"}),
+    ("tearful goodbyes, swelling violins, all that love story stuff... nah", {"dislike:genre:romance"}),
+    ("bring on the love stories", {"like:genre:romance"}),
+    ("folding laundry sounds more fun than another musical", {"dislike:genre:musical"}),
+    ("nothing is more fun than a heist movie", {"like:keyword:heist"}),
+    ("i gave fantasy a real go but by the second map i'd completely lost the thread", {"dislike:genre:fantasy"}),
+    ("rewatched elf this year and the jokes just didn't land", {"dislike:item:124142"}),
+    ("saw interstellar in a cinema and honestly the popcorn was more interesting", {"dislike:item:197213"}),
+    ("cate blanchett always feels a bit wooden to me", {"dislike:person:cate blanchett"}),
+    ("spielberg just gets me", {"like:person:steven spielberg"}),
+    ("what were the best westerns of the 60s? i was too young so i missed them all", {"like:genre:western", "year_min:1960", "year_max:1969"}),
+    ("i'd be lying if i said a good heist movie didn't tempt me", {"like:keyword:heist"}),
+    ("i'd be lying if i said i enjoyed musicals", {"dislike:genre:musical"}),
+    ("never once have i turned off a western halfway", {"like:genre:western"}),
+    ("not once did i enjoy a musical", {"dislike:genre:musical"}),
+    ("sci fi never clicked with me", {"dislike:genre:sci-fi"}),
+    ("it's not that westerns annoy me, it's just that tonight i want a comedy", {"like:genre:comedy"}),
+    ("it's not that horror scares me, i just find it boring", {"dislike:genre:horror"}),
+    ("keep the sharks far away from it", {"dislike:keyword:shark"}),
+    ("a musical is fine, but the second a dog starts talking i'm out", {"like:genre:musical", "dislike:keyword:talking animal"}),
+    ("mysteries are fine, just not one where they sing", {"like:genre:mystery", "dislike:genre:musical"}),
+    ("anything where people burst into song?", {"like:genre:musical"}),
+    ("please nothing made for families tonight", {"dislike:genre:family"}),
+    ("a bit of blood is fine but once guts start spilling i'm gone", {"dislike:keyword:gore"}),
+    ("nothin too gorey pls", {"dislike:keyword:gore"}),
+    ("never been a documentary guy. whale ones though? whole different story", {"dislike:genre:documentary", "like:keyword:whale"}),
+    ("i'm fine with subtitles, just want a good war movie", {"like:genre:war"}),
+    ("no subtitles please", {"dislike:keyword:subtitles"}),
+    ("back in school i loved zombie flicks, now they feel lazy. give me a mystery instead", {"dislike:keyword:zombie", "like:genre:mystery"}),
+    ("as a kid i adored cartoons, nowadays they feel so childish", {"dislike:genre:animation"}),
+    ("i loved heist movies as a teen, and now i love them even more", {"like:keyword:heist"}),
+    ("actually, give me a western instead", {"like:genre:western", "replace"}),
+    ("your picks are scary good lately", set()),
+    ("tim burton movies are like a warm blanket", {"like:person:tim burton"}),
+    ("a biopic about someone famous, start to finish", {"like:genre:biography"}),
+    # titles and people in other words
+    ("finding nemo is the one movie i'd save from a flood", {"like:item:154844"}),
+    ("ratatouille is basically a warm bath in movie form", {"like:item:177922"}),
+    ("mean girls made me rethink my whole friend group. 9/10", {"like:item:201091"}),
+    ("between inception and interstellar, interstellar wins easily", {"like:item:197213"}),
+    ("anything with sly in it", {"like:person:sylvester stallone"}),
+    ("the rock is always a good time", {"like:person:dwayne johnson"}),
+    ("we were living under a rock for years", set()),
+    ("i could watch tom cruise, no wait, i mean tom hanks, in anything", {"like:person:tom hanks"}),
+    # taking back and starting over
+    ("when i said inception earlier i meant a different movie, cross it out", {"forget:item:101264"}),
+    ("that whole vampire angle, let's bury it", {"forget:keyword:vampire"}),
+    ("let's burn it all down and begin fresh", {"forget:all:all"}),
+    ("chuck out every preference i gave you, new crowd tonight", {"forget:all:all"}),
+    ("vibe shift. make it a comedy", {"like:genre:comedy", "replace"}),
+    ("changing course, give me a pirate movie", {"like:keyword:pirate", "replace"}),
+])
+def test_verdicts_themes_and_resets_from_held_out_17(rules, message, expected):
+    assert rules.extract(message).slots() == expected
+
+
+@pytest.mark.parametrize("message, expected", [
+    # a pick judged in words of its own: "my speed", "my evening sorted", "give number three a shot", "homework",
+    # "more my kid's thing than mine", "curious about"; "been there done that" is seen
+    ("the middle one looks like exactly my speed", {"feedback:154844:liked"}),
+    ("ok the third one, that's my evening sorted", {"feedback:177922:liked"}),
+    ("not the first two, but i'll give number three a shot", {"feedback:157924:disliked", "feedback:154844:disliked", "feedback:177922:liked"}),
+    ("the first one sounds like homework", {"feedback:157924:disliked"}),
+    ("finding nemo is more my kid's thing than mine", {"feedback:154844:disliked"}),
+    ("shrek i've seen to death, ratatouille i'm curious about", {"feedback:157924:seen", "feedback:177922:liked"}),
+    ("been there done that with all three", {"feedback:157924:seen", "feedback:154844:seen", "feedback:177922:seen"}),
+])
+def test_feedback_from_held_out_17(rules, message, expected):
+    shown = ["157924", "154844", "177922"]  # Shrek, Finding Nemo, Ratatouille
+    assert rules.extract(message, shown=shown).slots() == expected

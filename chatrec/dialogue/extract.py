@@ -23,10 +23,10 @@ from chatrec.dialogue.rules import (
     _FORGET_AFTER,
     _INJECTION,
     _MOVIE_TALK,
-    _REPLACE,
     _RESET_ALL,
     RuleExtractor,
     _feedback_kind,
+    asks_to_replace,
     canonical_keyword,
     negative_at,
     split_clauses,
@@ -161,7 +161,9 @@ class Extractor:
                 pref = self._ground_span(span, norm_message, turn, people_named=people_named, items=False)
             if pref is not None and _find_span(normalize(span), taken_back) is not None:
                 delta.forget.append((pref.kind, pref.value))
-        delta.replace = proposal.replace and bool(_REPLACE.search(message) or re.search(r"\bnow\b", message, re.I)) \
+        disliked_here = bool(delta.dislikes or (ruled and ruled.dislikes))
+        delta.replace = proposal.replace and bool(asks_to_replace(message, disliked_here=disliked_here)
+                                                  or re.search(r"\bnow\b", message, re.I)) \
             and bool(delta.likes or (ruled and ruled.likes))
         said = _feedback_kind(message.lower())
         for fb in proposal.feedback[:5]:

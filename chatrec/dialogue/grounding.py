@@ -48,7 +48,7 @@ GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "mystery": ("mystery",), "mysteries": ("mystery",), "whodunit": ("mystery",), "whodunnit": ("mystery",),
     "fantasy": ("fantasy",), "fantasies": ("fantasy",),
     "family": ("family",), "kids": ("family",), "kid": ("family",), "children": ("family",),
-    "childrens": ("family",), "family friendly": ("family",),
+    "childrens": ("family",), "made for families": ("family",), "for families": ("family",), "family friendly": ("family",),
     "animation": ("animation",), "animated": ("animation",), "cartoon": ("animation",),
     "cartoons": ("animation",), "anime": ("animation",), "pixar": ("animation",),
     "biography": ("biography",), "biopic": ("biography",), "biopics": ("biography",),
@@ -56,7 +56,8 @@ GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "documentary": ("documentary",), "documentaries": ("documentary",), "docs": ("documentary",),
     "docu": ("documentary",), "documentry": ("documentary",), "documentaries now": ("documentary",),
     "history": ("history",), "historical": ("history",), "period": ("history",),
-    "music": ("music",), "musical": ("musical",), "musicals": ("musical",), "singing": ("musical",), "singing and dancing": ("musical",), "sing alongs": ("musical",), "singalongs": ("musical",),
+    "music": ("music",), "musical": ("musical",), "musicals": ("musical",), "singing": ("musical",), "song and dance": ("musical",), "song n dance": ("musical",), "song & dance": ("musical",), "break into song": ("musical",), "breaks into song": ("musical",), "breaking into song": ("musical",),
+    "burst into song": ("musical",), "bursts into song": ("musical",), "bursting into song": ("musical",), "where they sing": ("musical",), "singing and dancing": ("musical",), "sing alongs": ("musical",), "singalongs": ("musical",),
     "sport": ("sport",), "sports": ("sport",), "war": ("war",), "war movies": ("war",),
     "western": ("western",), "westerns": ("western",), "cowboy": ("western",), "cowboys": ("western",),
     "noir": ("film-noir",), "film noir": ("film-noir",), "film-noir": ("film-noir",),
@@ -361,7 +362,7 @@ class Vocabulary:
                 if is_title[i] or not ((i and is_title[i - 1]) or (i + 1 < len(segments) and is_title[i + 1])):
                     continue
                 raw = text[start:end]
-                lead = len(raw) - len(raw.lstrip(" .,;&")) + (len(re.match(r"\s*(?:and|or)?\s*", raw.lstrip(" .,;&")).group(0)))
+                lead = len(raw) - len(raw.lstrip(" .,;&")) + (len(re.match(r"\s*(?:and|or|between|either|both)?\s*", raw.lstrip(" .,;&")).group(0)))
                 span = raw[lead:].rstrip(" .!?")
                 year_match = re.search(r"\s*\(?((?:18|19|20)\d\d)\)?$", span)
                 key = normalize(span[:year_match.start()] if year_match else span)
@@ -371,8 +372,9 @@ class Vocabulary:
                     span, year_match = head.group(1), None  # "scream 1996 and it follows are my go-to watches": the list ends at the verb
                     key = normalize(span)
                     ids = self.titles.get(key)
-                if not ids or len(key.split()) > 6 or key in self.genre_synonyms or key in KEYWORD_PHRASES:
-                    continue
+                paired = any(re.match(r"[\s.,;&]*between\b", text[s:e], re.I) for s, e in segments[max(0, i - 1):i + 1])
+                if not ids or len(key.split()) > 6 or key in self.genre_synonyms or key in KEYWORD_PHRASES and not paired:
+                    continue  # "alien invasions, the thing": a theme next to a film; "between alien and the shining": two films
                 year = int(year_match.group(1)) if year_match else None
                 added.append(TitleMatch(self.best_item(ids, year), span, 100.0, start + lead, start + lead + len(span)))
                 is_title[i] = changed = True
@@ -489,7 +491,7 @@ class Vocabulary:
                 if any(used[i:i + size]):
                     continue
                 key = normalize(" ".join(t[0] for t in tokens[i:i + size]))
-                name = self.people.get(key)
+                name = self.people.get(key) or self._nickname(key, text, tokens[i][1], tokens[i + size - 1][2])
                 if name is None and key.endswith("s"):
                     name = self.people.get(key[:-1])  # "wes andersons whole thing": a possessive typed without its apostrophe
                 capital = tokens[i][0][:1].isupper()
@@ -521,6 +523,9 @@ class Vocabulary:
                 # "the coen brothers", "the wachowskis": each of them
                 found.extend(PersonMatch(self.people[full], text[start:end], start, end) for full in self.families[family])
                 continue
+            if (nick := self._nickname(key, text, start, end)) is not None:
+                found.append(PersonMatch(nick, text[start:end], start, end))
+                continue
             if key in self.surnames:
                 full = self.surnames[key]
                 ok = tok[:1].isupper() or prev == "by" or (
@@ -535,6 +540,13 @@ class Vocabulary:
             if ok:
                 found.append(PersonMatch(self.people[full], text[start:end], start, end))
         return sorted(found, key=lambda m: m.start)
+
+    def _nickname(self, key: str, text: str, start: int, end: int) -> str | None:
+        """The credited person a well-known nickname names here ("arnie", "with the rock"), else None."""
+        full, anywhere = NICKNAMES.get(key, ("", False))
+        if full not in self.people or not (anywhere or _names_a_person(text, start, end)):
+            return None
+        return self.people[full]
 
     def _misspelt_name(self, key: str) -> str | None:
         """The well-known surname or first name a misspelt word stands for ("scorcese" -> Scorsese).
@@ -565,19 +577,31 @@ _JUDGED_AFTER = re.compile(
     r"(?:\s*,?\s+(?:on the other hand|though|tho|tbh|honestly|imo|for me|by contrast),?)?(?:"
     r"\s+(?:was|is|were)\s+(?:(?:so+|really|kinda|kind of|pretty|super|way|just|honestly|totally|absolutely|such)\s+)*"
     r"(?:(?:long|slow|dull|boring|loud|dumb)\s+(?:and|&)\s+)?(?:(?:way|far|much|a bit|just)\s+)?(?:too\s+\w+\b|the only (?:movie|film)\b|"
+    r"(?:basically|literally|pretty much) (?:a|an|the|my)\b|(?:the|my) (?:one|only|go-to|comfort|all-time)\b|"
     r"(?:a\s+|an\s+)?(?:brilliant|great|amazing|awesome|incredible|fantastic|excellent|perfect|masterpiece|overrated|"
     r"underrated|slog|terrible|awful|boring|mid|trash|garbage|meh|fine|ok|okay|good|bad|the best|the worst|"
     r"a masterpiece|a classic|my favou?rite|fire|peak|a letdown|disappointing|beautiful|stunning|gorgeous|hilarious|"
     r"overhyped|overblown|forgettable|mediocre|unwatchable|torture|painful|unbearable|a snooze|a mess|fun|cute|sweet|adorable|"
     r"a (?:blast|riot|gem|delight|hoot|treat)|(?:pretty|nice|lovely|beautiful|gorgeous|fun|easy|hard|painful|tough) to (?:look at|watch|sit through))\b)|"
     r"\s+(?:really |totally |completely |honestly )?(?:messed me up|wrecked me|broke me|blew my mind|scarred me|haunted me|"
-    r"stuck with me|made me (?:cry|laugh)|destroyed me|blew me away|put me to sleep|bored me(?: to tears)?|"
+    r"stuck with me|made me (?:cry|laugh|\w+(?:-\w+)? my (?:own )?\w+)|destroyed me|blew me away|put me to sleep|bored me(?: to tears)?|"
     r"(?:has )?been stuck in my (?:brain|head)|messed with my (?:head|mind|brain)|(?:is|was) one (?:i|of my|of the|of those)\b|"
     r"(?:was|is) (?:such |a real |a total )?a drag|did (?:absolutely |literally |just )?nothing for me|didn'?t do (?:it|anything|much) for me|scared (?:the (?:living )?(?:daylights|hell|crap|life) out of me|me (?:silly|to death|half to death)))\b)", re.I)
 """A verdict right after a phrase: "hereditary was kind of a slog" judges a film."""
+NICKNAMES: dict[str, tuple[str, bool]] = {
+    "arnie": ("arnold schwarzenegger", True), "schwarzenegger": ("arnold schwarzenegger", True),
+    "the governator": ("arnold schwarzenegger", True), "nic cage": ("nicolas cage", True), "scarjo": ("scarlett johansson", True),
+    "rdj": ("robert downey jr", True), "jlaw": ("jennifer lawrence", True), "j law": ("jennifer lawrence", True),
+    "marky mark": ("mark wahlberg", True), "jlo": ("jennifer lopez", True), "j lo": ("jennifer lopez", True),
+    "sam jackson": ("samuel l jackson", True), "the rock": ("dwayne johnson", False), "sly": ("sylvester stallone", False),
+    "leo": ("leonardo dicaprio", False), "denzel": ("denzel washington", False),
+}
+"""Well-known nicknames -> the catalog key of the person (heldout5: "the rock", "nic cage"); True where the
+nickname names the person wherever it stands, False where it is also an ordinary phrase ("the rock", "leo")
+and names the person only where a person is expected ("with the rock", "sly's movies")."""
 _PERSON_BEFORE = re.compile(r"\b(by|with|w/?|starring|featuring|from|love|loved|like|liked|hate|hated|fan of|into|"
                             r"anything|something|some|more|directed by|films? by|movies? by)\s+$", re.I)
-_PERSON_AFTER = re.compile(r"^(['’]s\b|\s+(?:could|can|should|would)\s+(?:\w+\s+)?(?:film|direct|make|shoot|read|act|play)\b|\s+(movies?|films?|flicks?|stuff|filmography|work|ones?|is|was|fan)\b|"
+_PERSON_AFTER = re.compile(r"^(['’]s\b|\s+(?:just|really|totally|always|never)\s+(?:gets?|nails?|knows?)\b|\s+gets\s+me\b|\s+(?:could|can|should|would)\s+(?:\w+\s+)?(?:film|direct|make|shoot|read|act|play)\b|\s+(movies?|films?|flicks?|stuff|filmography|work|ones?|is|was|fan)\b|"
                            r"\s+(?:horror|action|sci[- ]?fi|comedy|comedies|thriller|western|war|crime|drama)\s+(?:movies?|films?|flicks?)\b)", re.I)
 
 

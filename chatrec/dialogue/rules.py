@@ -23,10 +23,11 @@ OLD_YEAR_MAX = 1969
 BLACK_AND_WHITE_YEAR_MAX = 1959
 
 _NEG = re.compile(
-    r"\b(not a fan|not into|not big on|not really into|anything but|other than|rather not|stay away|can'?t stand|"
+    r"\b((?<!nothing )(?<!nothing is )(?<!nothing's )(?<!nothings )more (?:fun|exciting|interesting|entertaining|appealing|gripping|thrilling|enjoyable) than (?:watching |sitting through |seeing )?(?:yet )?(?:another|one more|a|an|the|any|some)?|"
+    r"not a fan|not into|not big on|not really into|anything but|other than|rather not|stay away|can'?t stand|"
     r"cannot stand|no|not|don'?t|do not|doesn'?t|didn'?t|never|hate[sd]?|hating|dislike[sd]?|can'?t stand|cannot stand|"
     r"can'?t bear|avoid|without|nothing|none|isn'?t|aren'?t|won'?t|wouldn'?t|skip|sick of|tired of|"
-    r"anything but|other than|except|not a fan|not into|rather not|stay away|nope|nah|detest|loathe|"
+    r"anything but|other than|except|not a fan|not into|rather not|stay away|nope|nah|nothin'?|detest|loathe|"
     r"bored of|enough of|less|aversion|burn(?:t|ed) out on|allergic to|can'?t do|cannot do|"
     r"didn'?t get the hype (?:around|about|for|of)|can'?t handle|cannot handle|scare[sd]? me|too much|bores? me|boring|"
     r"not for me|aren'?t for me|isn'?t for me|not my thing|not my cup of tea|please don'?t|no more|sick of|"
@@ -37,7 +38,12 @@ _NEG = re.compile(
     r"can'?t be bothered with|zero|steer clear of|keep clear of|couldn'?t stand|couldnt stand|cant stand|"
     r"(?:i'?ve|have|i) outgrown|grown out of|(?:had|'ve had|have had) (?:my|our) fill of|wanted (?:so (?:badly|bad|much) )?to (?:like|love|enjoy|get into)|tried (?:so hard )?to (?:like|love|get into)|(?:guaranteed|instant|certified|automatic|surefire|sure-fire) (?:nap|snooze|sleeping pill)|"
     r"until (?:it|they) (?:turns?|becomes?|goes|go|gets?|devolves?|descends?)(?: into)?|not a huge fan of|ugh|veto(?:ing|ed)?|had it up to here with|(?:i'?ve|ive|i have|i) had it with|couldn'?t get through|couldnt get through|not sold on|draw the line at|go easy on|easy on the|light on the|unless (?:it'?s|its|it is|there'?s|theres|there is) (?:an? |some )?|(?:seen|watched|had) (?:more than )?enough|(?:rather|sooner) (?:[\w']+ ){1,6}than(?: (?:sit through|watch|see|endure|suffer through))?)\b", re.I)
-_POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not for me|(?:is|are)n'?t (?:really )?my thing|"
+_POSTFIX_NEG = re.compile(r"\b(bores? me|boring|"
+                          r"(?:completely |totally |kinda |just )?(?:lost|lose|losing) (?:the|my) (?:thread|plot)|"
+                          r"(?:the|my|a) \w+ (?:was|is) (?:way |far |much |a lot |honestly )?more (?:gripping|interesting|exciting|entertaining|fun|thrilling|engaging|suspenseful)\b(?! than)|(?:did not|didn'?t|didnt|do not|don'?t|does not|doesn'?t) (?:really |quite )?land\b|"
+                          r"(?:i'?m|im|i am) (?:so |just |already )?(?:gone|walking out|out of there|outta there)|(?:walk|walking) out\b|"
+                          r"(?:more )?(?:my|our) (?:wife|husband|partner|bf|gf|boyfriend|girlfriend|kids?|mom|dad|brother|sister|roommate)'?s thing than (?:mine|ours)|(?:sounds?|looks?|seems?|feels?) like (?:an? )?(?:lecture|homework|school|a chore|class)|"
+                          r"aren'?t for me|isn'?t for me|not for me|(?:is|are)n'?t (?:really )?my thing|"
                           r"not (?:really )?my (?:thing|style|jam|vibe|cup of tea)|scares? me|suck|sucks|sucked|"
                           r"are the worst|is the worst|was the worst|overrated|(?:is|are) getting old|(?<!never )gets? old|hard pass|(?:is|are) a pass|"
                           r"never (?:really )?clicks? (?:for|with) me|(?:don'?t|doesn'?t|never) (?:really )?(?:work|click|land)s? for me|"
@@ -46,7 +52,7 @@ _POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not
                           r"annoying|make me sick|drives? me (?:up the wall|crazy|nuts|insane|mad|bonkers)|hated it|hate it|"
                           r"didn'?t do (?:it|much|anything) for me|did nothing for me|does nothing for me|do nothing for me|put me to sleep|"
                           r"puts me to sleep|fell flat|couldn'?t finish|turned it off|not so much|(?:was|is) (?:pure |such )?torture|"
-                          r"(?:an? )?(?:automatic|instant|hard|big) no|out of it|(?:far )?away from (?:me|my \w+|us)|"
+                          r"(?:an? )?(?:automatic|instant|hard|big) no|out of it|(?:far |well |way )*away from (?:me|my \w+|us|it|this|that|them|the (?:movie|film|pick|list|screen))|"
                           r"(?:don'?t|doesn'?t|didn'?t) (?:really )?do it for me|(?:just )?didn'?t get (?:it|the hype)|"
                           r"bored me|(?:kinda |so |pretty |really )?tedious|(?:is|are|'s|'re) (?:just |way |a bit |kinda )?too \w+ for me|"
                           r"i'?d (?:rather )?skip (?:those|them|it|that|these)|(?:ha(?:ve|s)|'ve) never done (?:anything|much) for me|"
@@ -71,7 +77,7 @@ _POSTFIX_NEG = re.compile(r"\b(bores? me|boring|aren'?t for me|isn'?t for me|not
                           r"(?:i'?m|im) out(?! of)|waiting for it to get good|(?:i'?ve|have) had it with|"
                           r"(?:don'?t|dont|do not|never|have never|haven'?t|havent|didn'?t|didnt|just don'?t) (?:really |ever |quite )?"
                           r"(?:get along|gotten along|got along|see eye to eye|seen eye to eye|saw eye to eye|mesh|gel|vibe)|"
-                          r"feels? (?:so |really |pretty |kinda |just |a bit |way too )?(?:cheap|dated|tired|stale|lazy|forced|samey|formulaic|predictable|"
+                          r"feels? (?:so |really |pretty |kinda |just |a bit |way too )?(?:cheap|dated|tired|stale|lazy|forced|samey|formulaic|predictable|icy|wooden|stiff|smug|fake|"
                           r"the same|like a rerun)|(?:like )?nails on (?:a |the )?chalk ?board|(?:is|are|'s|'re) dead to me|"
                           r"(?:an? )?(?:hard|instant|automatic|big|easy) skip|(?:i )?(?:tune|tuned|zone|zoned|check|checked) out|(?:nod|nodded|doze|dozed) off|"
                           r"(?:is|are|'s|'re) out for (?:me|us)|(?:is|are|'s|'re) (?:a )?(?:tough|hard|harder|tougher) sells?|(?:have|has|got|'ve got) (?:some |real |serious )?beef|(?:is|are|'s|'re) (?:just )?(?:a lot|a bit much|kinda a lot|kind of a lot) for (?:me|us)|(?:is|'s) (?:roughly |about |basically |pretty much |practically |close to |like |literally )?(?:zero|nil|nonexistent|non-existent)|(?:i |my eyes )?glaze over|(?:was|is|'s) (?:an? )?(?:hard |big |firm |solid )?no for (?:me|us)|keep veto(?:ing)? (?:them|it|those|that)|turns? my (?:brain|head) (?:in)?to (?:mush|static|tv static|soup|jelly|oatmeal)|(?:is|are) out(?: too| as well)?\b(?! there| of| now| yet| in | on | today| soon| this)|"
@@ -102,7 +108,8 @@ _INJECTION = re.compile(r"\b(ignore|disregard|forget|override)\b.{0,60}\b(instru
 _NEG_OVERRIDE = re.compile(
     r"\b(never met an?|can'?t say (?:i'?ve|i have|ive) ever (?:regretted|disliked|hated)|(?:never|don'?t|do not) regret(?:ted)?|(?:never|wouldn'?t|won'?t) turn (?:my|our) nose up at|never (?:fails?|ceases?) to|"
     r"(?:thing|one|ones) that (?:isn'?t|isnt|is not|aren'?t|arent) (?:an? )?|can'?t think of (?:a|an|one|any)|cannot think of (?:a|an|one|any)|don'?t mind|do not mind|wouldn'?t mind|not bad|never (?:get|gets|got|grow|grows|ever get) (?:sick|tired|bored|sick and tired) of|never get tired|can'?t get enough|(?:don'?t|dont|do not) not (?:like|love|enjoy|want|dig)|no problem with|"
-    r"not only|nothing beats|nothing better than|nothing (?:\w+ ){1,4}(?:quite |really |just )?like (?:an? |the )?|nothing (?:hits|scratches|compares|comes close)|not opposed|not against|never say no|no such thing as (?:an? )?(?:bad|boring|dull)|"
+    r"(?:not once|never(?: once| ever)?)\b[\w' ]{0,40}?\b(?:(?:switched|switch|turned|turn|shut|clicked|click)(?: it| that| one| them)? (?:off|away)|walked out|walk out|bailed|bail|gave up|give up|fell asleep|fall asleep|dozed off|doze off)\b|"
+    r"not only|nothing beats|nothing better than|nothing(?: is|'?s)? more \w+ than|nothing (?:\w+ ){1,4}(?:quite |really |just )?like (?:an? |the )?|nothing (?:hits|scratches|compares|comes close)|not opposed|not against|never say no|no such thing as (?:an? )?(?:bad|boring|dull)|"
     r"nothing (?:would |could |will |'?d |can )?makes? (?:me|us) (?:\w+ )?happier|(?:wouldn'?t|wouldnt|would not|won'?t|wont|isn'?t|isnt|not|never) (?:be )?(?:the )?worst (?:thing|idea|choice|pick)|wouldn'?t say no|no matter|can'?t go wrong|"
     r"keep (?:them|it|the|those) coming|never gets? old|not not|(?:wouldn'?t|wouldnt|would not|won'?t|never) kick\b|never gets? (?:any )?less|"
     r"(?:never|wouldn'?t|won'?t) turn (?:it |them )?down|"
@@ -110,7 +117,7 @@ _NEG_OVERRIDE = re.compile(
     r"(?:no way|not like|not that|it'?s not like) (?:i|we)(?:'m|m| am| are|'re)? (?:not|can'?t|cannot|don'?t|won'?t|wouldn'?t))\b", re.I)
 _POS = re.compile(r"\b((?<!feel )(?<!feels )(?<!felt )(?<!looks )(?<!sounds )(?<!seems )(?<!\bare )(?<!\bis )(?<!\bwas )(?<!\bwere )like[sd]?(?! (?:an? |\d)(?:hour|minute|min|half|few|couple|\d))(?! (?:one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|thirty|forty|fifty|sixty) (?:hour|minute|min|second|sec|day|week)s?\b)"
                   r"(?<!\w (?<!\bi )(?<!\bwe )(?<!would )(?<!i'd )(?<!really )(?<!totally )like(?= (?:that|this|those|these)\b))|"
-                  r"love[sd]?|enjoy(ed|s)?|into|fan of|"
+                  r"love[sd]?(?! stor(?:y|ies)\b)|enjoy(ed|s)?|into|fan of|bring (?:on|me)|(?:just |really |totally )?gets? me\b(?! (?:down|wrong))|(?:a )?whole(?: \w+)? different story|"
                   r"(?<!makes me )(?<!make me )(?<!made me )(?:want|wanna)|need(?! to\b)|lookin'?g? for|mood for|prefer|bonus(?: points)? if|extra points if|even better if|"
                   r"(?:is|was|were|are) (?:so |really |pretty |just |absolutely )?(?:brilliant|amazing|awesome|great|fantastic|"
                   r"incredible|excellent|perfect|a masterpiece|a classic|hilarious)|"
@@ -118,7 +125,7 @@ _POS = re.compile(r"\b((?<!feel )(?<!feels )(?<!felt )(?<!looks )(?<!sounds )(?<
                   r"interested in|fond of|big on|craving|(?:a )?sucker for|(?:my )?happy place|count me in|sign me up|(?:(?<=\bi )|(?<=\bwe )|(?<=\bi'd )|(?<=kinda )|(?<=really ))feel like|yes|gimme|hit me with|pls|plz|"
                   r"(?:would be|is|'d be) a (?:plus|bonus)|(?:kills|killed|slays|slayed) me\b(?! inside)|(?:i'?m|im|i am|we'?re) sold|let'?s (?:do|go with|go for|try|watch|get|have)|"
                   r"(?<!\bno )(?<!\bany )more of an?(?! (?:chore|slog|drag|pain|mess|stretch|problem|letdown|disappointment)\b)|on an? (?:big |huge |massive |real |serious |total |major )?(?=[\w -]{1,30}\bkick\b))\b", re.I)
-_CLAUSE_SPLIT = re.compile(r"(?:(?:[!?;\n]|(?<!\bmr)(?<!\bmrs)(?<!\bms)(?<!\bdr)(?<!\bst)(?<!\bjr)(?<!\bvs)\.(?!\d))+|(?<!anything )(?<!everything )(?<!all )\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhereas\b|\byet\b)", re.I)
+_CLAUSE_SPLIT = re.compile(r"(?:(?:[!?;\n]|(?<!\bmr)(?<!\bmrs)(?<!\bms)(?<!\bdr)(?<!\bst)(?<!\bjr)(?<!\bvs)\.(?!\d))+|(?<!anything )(?<!everything )(?<!all )\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhereas\b|\byet\b(?! (?:another|again|more|one more)\b))", re.I)
 
 _MOODS: dict[str, str] = {
     "feel good": "feel-good", "feel-good": "feel-good", "feelgood": "feel-good", "uplifting": "uplifting",
@@ -142,14 +149,16 @@ _MOODS: dict[str, str] = {
     "space opera": "space opera", "space operas": "space opera", "time loop": "time loop", "time loops": "time loop",
     "gross-out": "gross-out", "gross out": "gross-out", "sword and sorcery": "sword and sorcery", "dragon": "dragon", "dragons": "dragon", "magic": "magic",
     "wizard": "wizard", "wizards": "wizard", "spy": "spy", "spies": "spy", "espionage": "spy",
-    "martial arts": "martial arts", "kung fu": "martial arts", "car chase": "car chase", "car chases": "car chase",
+    "martial arts": "martial arts", "kung fu": "kung fu", "car chase": "car chase", "car chases": "car chase",
     "road trip": "road trip", "post apocalyptic": "post-apocalyptic", "post-apocalyptic": "post-apocalyptic",
     "apocalypse": "apocalypse", "dystopian": "dystopian", "dystopia": "dystopian", "survival": "survival",
     "monster": "monster", "monsters": "monster", "ghost": "ghost", "ghosts": "ghost", "haunted": "haunted",
     "haunted house": "haunted house", "serial killer": "serial killer", "serial killers": "serial killer",
     "pirate": "pirate", "pirates": "pirate", "treasure": "treasure", "coming of age": "coming of age",
     "friendship": "friendship", "revenge": "revenge", "heist": "heist", "heists": "heist", "robbery": "heist", "robberies": "heist", "bank job": "heist", "robbing a bank": "heist", "robbing a casino": "heist", "dog": "dog",
-    "dogs": "dog", "cat": "cat", "cats": "cat", "cars": "car", "racing": "racing", "boxing": "boxing",
+    "dogs": "dog", "cat": "cat", "cats": "cat", "penguin": "penguin", "penguins": "penguin", "whale": "whale", "whales": "whale",
+    "dolphin": "dolphin", "dolphins": "dolphin", "elephant": "elephant", "elephants": "elephant", "horse": "horse", "horses": "horse",
+    "wolf": "wolf", "wolves": "wolf", "gorilla": "gorilla", "gorillas": "gorilla", "cars": "car", "racing": "racing", "boxing": "boxing",
     "football": "football", "baseball": "baseball", "basketball": "basketball", "soccer": "soccer",
     "world war ii": "world war ii", "ww2": "world war ii", "wwii": "world war ii", "vietnam": "vietnam",
     "politics": "politics", "political": "politics", "courtroom": "courtroom", "prison": "prison",
@@ -165,7 +174,8 @@ _MOODS: dict[str, str] = {
     "psychological": "psychological", "satire": "satire", "parody": "parody", "spoof": "parody",
     "slapstick": "slapstick", "raunchy": "raunchy", "stoner": "stoner", "disaster": "disaster",
     "found footage": "found footage", "jump scares": "jump scare", "jump scare": "jump scare", "heist movie": "heist",
-    "blood": "gore", "bloody": "gore", "suspense": "suspense",
+    "blood": "gore", "bloody": "gore", "gorey": "gore", "guts spilling": "gore", "guts spilling out": "gore", "guts start spilling": "gore",
+    "guts start spilling out": "gore", "spilling guts": "gore", "suspense": "suspense",
     "sad ending": "sad ending", "sad endings": "sad ending", "happy ending": "happy ending", "happy endings": "happy ending",
     "swearing": "swearing", "cursing": "swearing", "profanity": "swearing", "bad language": "swearing",
     "nudity": "nudity", "sex scenes": "sex", "sequel": "sequel", "sequels": "sequel", "remake": "remake", "remakes": "remake",
@@ -174,7 +184,9 @@ _MOODS: dict[str, str] = {
     "samurai": "samurai", "samurais": "samurai", "knight": "knight", "knights": "knight", "ninja": "ninja", "ninjas": "ninja",
     "nature": "nature", "wildlife": "wildlife", "twist at the end": "twist ending", "twists at the end": "twist ending",
     "twist ending at the end": "twist ending", "true crime": "true crime", "talking animal": "talking animal",
-    "talking animals": "talking animal", "submarine": "submarine", "submarines": "submarine", "hockey": "hockey",
+    "talking animals": "talking animal", "animal starts talking": "talking animal", "animals start talking": "talking animal",
+    "animals talking": "talking animal", "animal talking": "talking animal", "talking dog": "talking animal", "talking dogs": "talking animal",
+    "dog starts talking": "talking animal", "dogs start talking": "talking animal", "talking cat": "talking animal", "cat starts talking": "talking animal", "submarine": "submarine", "submarines": "submarine", "hockey": "hockey",
     "chess": "chess", "golf": "golf", "tennis": "tennis", "wrestling": "wrestling", "surfing": "surfing",
     "supernatural": "supernatural", "body swap": "body swap", "body swaps": "body swap", "body switch": "body swap", "giant monster": "giant monster", "giant monsters": "giant monster",
 }
@@ -198,7 +210,9 @@ _RESET_ALL = re.compile(r"\b(start over|start again|start from scratch|from scra
                         r"forget (everything|all|it all|all (of )?that|what i said(?! about))|ignore (everything|all of that|all that|what i said)(?! about)|new search|wipe|clean slate|start(?:ing)? fresh|starting over|ctrl[- ]?z on (?:everything|all|it all)|undo (?:everything|all of it|it all)|"
                         r"toss (?:every(?: last)? one|all) of (?:them|those|it)|"
                         r"fresh start|clear (my|the) (preferences|likes|interests|profile|history)|from the top|pretend i never said(?=\s*(?:$|[.!?,]|anything|any of (?:that|this|it)|that\b))|"
-                        r"(?:let'?s )?begin again|pretend (?:the last|that|this|everything|all)\b[^.!?]{0,30}?\bnever happened|back to square one|nothing i'?ve said (?:so far |before )?counts|nothing ive said (?:so far |before )?counts|start (?:(?:this|the|it|whole|thing|all|everything) ){1,3}over|"
+                        r"(?:let'?s )?begin again|begin(?:ning)? (?:fresh|anew)|burn (?:it|this|that|everything|(?:the|my|this) (?:whole )?(?:list|thing|profile)) (?:all )?down|"
+                        r"none of what (?:i|we) (?:said|told you|gave you|asked for)(?: \w+){0,2} counts|"
+                        r"(?:toss|throw|chuck|scrap|drop|ditch|dump|bin|clear|wipe|erase|delete|forget)(?: out| away)? (?:every(?: single| last)?|all(?: of)?(?: the| my)?) (?:preferences?|likes|things? (?:i|we) (?:said|told you|gave you))|pretend (?:the last|that|this|everything|all)\b[^.!?]{0,30}?\bnever happened|back to square one|nothing i'?ve said (?:so far |before )?counts|nothing ive said (?:so far |before )?counts|start (?:(?:this|the|it|whole|thing|all|everything) ){1,3}over|"
                         r"clear out (?:everything|all|it all)|(?:delete|clear|wipe|erase|reset) (?:all (?:of )?)?(?:my )?likes and dislikes|"
                         r"everything i (?:said|told you) (?:before |earlier |so far )?(?:doesn'?t|doesnt|does not) (?:matter|count)|nuke (?:it all|everything|all of it|all that)|"
                         r"back to the drawing board|none of (?:my|the|what i) (?:earlier |previous |old |other |said |told you )*(?:stuff|picks|preferences|answers|choices|likes|said|requests) counts?)\b", re.I)
@@ -210,10 +224,10 @@ _FORGET_AFTER = re.compile(r"\b(?:take|cross|strike|scrub|cut|wipe|remove|delete
                            r"(?P<who>[a-z][\w ]{1,30}?)'s out\b(?! for (?:me|us))|\bleave\s+(?P<left>[^.,;!?]{2,40}?)\s+out of it after all\b|"
                            r"\b(?:the|that) (?P<idea>[a-z][\w ]{1,30}?) (?:thing|idea|bit|part|angle|mention|suggestion|request)\s*(?:[^.,;!?]{0,20}[,.;]*\s*consider (?:it|that) (?:withdrawn|gone|dropped|scrapped|cancelled|canceled|dead)|was (?:kinda |kind of |pretty |a bit |really )?(?:a )?(?:bad|dumb|stupid|terrible|silly)(?: idea)?|"
                            r"[^.,;!?]{0,40}[,.;!?…]*\s*(?:(?:yeah|yea|ok|okay|um|hmm|nah|eh|actually)\W+)?(?:(?:let'?s|lets|just|so|ok|please|maybe)\s+){0,3}"
-                           r"(?:drop|scrap|ditch|forget|lose|scratch|shelve|park|nix|table|bin|never ?mind|nvm|skip|disregard|ignore|erase) (?:it|that)\b)|"
+                           r"(?:drop|scrap|ditch|forget|lose|scratch|shelve|park|nix|table|bin|bury|never ?mind|nvm|skip|disregard|ignore|erase) (?:it|that)\b)|"
                            r"\b(?:leave|set|put|push)\s+(?P<aside>[^.,;!?]{2,40}?)\s+aside\b|(?:^|[.,;!?]\s*)(?P<sits>[a-z][\w' ]{1,30}?)\s+(?:can|should|could|will|gets to|has to)\s+sit\s+(?:this one|this|it|tonight)\s+out\b|"
                            r"\bwhen (?:i|we) (?:said|mentioned|typed|wrote|brought up|asked for) (?P<mixed>[^.,;!?]{2,40}?)\s+(?:earlier|before|just now|at first|a (?:minute|sec|second|bit) ago|i (?:was|meant|mean)|that was)\b"
-                           r"[^.;!?]{0,60}?\b(?:ignore|scratch|forget|disregard|drop|strike|scrap) (?:that one|that|it)\b|"
+                           r"[^.;!?]{0,60}?\b(?:(?:ignore|scratch|forget|disregard|drop|strike|scrap|nix|bin) (?:that one|that|it)\b|(?:cross|strike|scratch|take|rub) (?:that one|that|it) (?:out|off|back)\b)|"
                            r"\bwhat (?:i|we) (?:said|told you|mentioned|asked for|wanted) (?:about|re|regarding) (?P<said>[^.,;!?]{2,40}?)"
                            r"(?:\s+(?:earlier|before|a (?:minute|sec|second|bit) ago|just now|at first))?\s*[,.;…-]*\s*(?:(?:yeah|ok|okay|um|eh|hmm|nah|so|just)\W+)?"
                            r"(?:never ?mind|nvm|forget|scratch|scrap|ignore|drop|disregard|forget about) (?:that|it)\b", re.I)
@@ -226,15 +240,22 @@ def taken_back_group(match: re.Match) -> str:
 
 _REPLACE = re.compile(r"(?:^\s*|[.!?,;:]\s*|\b(?:ok|okay|oh|hmm|um|no|wait|so|and|but)\s+)actually\b|\b("
                       r"instead|changed my mind|change of plans?|mood (?:has |just )?(?:swung|shifted|changed|flipped)|swap (?:all |everything )?(?:that |this |it )?(?:out )?for|(?:completely |totally )?(?:different|new) direction|switch(?:ing)? to|switch(?:ing)? (?:it|things) up|mix it up|"
-                      r"for a change|now i want|(?:completely |totally |a )?(?:different|new) idea|change(?:d|s)? (?:of )?(?:tack|course|heart)|new plan|actually (?:want|wanna|feel like)\b[^.]*\bnow|"
+                      r"for a change|now i want|(?:completely |totally |a )?(?:different|new) idea|chang(?:e|ed|es|ing) (?:of )?(?:tack|course|heart)|vibe shift|shift(?:ing)? (?:the )?(?:vibe|gears)|change of (?:vibe|mood)|new plan|actually (?:want|wanna|feel like)\b[^.]*\bnow|"
                       r"let'?s do(?! (?:that|it|this|the \w+ one))|what i (?:actually|really) want|(?:do|doing|pull|pulling) a (?:180|one[- ]eighty)|u-?turn|let'?s go with|on second thought|how about .{1,40} instead|scratch (?:all (?:of )?)?(?:that|this|those))\b", re.I)
+def asks_to_replace(text: str, *, disliked_here: bool) -> bool:
+    """Whether a message replaces the earlier interests ("actually, westerns instead"). A bare "instead" after
+    something the same message refuses contrasts within it ("slashers feel lazy now. a thriller instead")."""
+    cues = [m.group(0).strip(" .!?,;:").lower() for m in _REPLACE.finditer(text)]
+    return bool(cues) and not (disliked_here and all(cue == "instead" for cue in cues))
+
+
 _NOTHING_BEFORE = re.compile(r"\b(?:nothing|no movies?|no films?|none|not)(?: (?:made|released|filmed|shot|from|that came out|"
                              r"that was made))? (?:older than|before|earlier than|prior to) (?P<year>\d{4})\b")
 """A lower bound said as an exclusion: "nothing made before 2000" -> from 2000."""
 _NOTHING_AFTER = re.compile(r"\b(?:nothing|no movies?|no films?|none|not)(?: (?:made|released|filmed|shot|from|that came out|"
                             r"that was made))? (?:newer than|after|later than|past|more recent than) (?P<year>\d{4})\b")
 """An upper bound said as an exclusion: "nothing newer than 1995" -> up to 1995."""
-_SEEN = re.compile(r"\b(seen|saw|watched|every (?:december|christmas|halloween|thanksgiving|holiday season|year) without fail|(?:that one'?s|that'?s|it'?s) (?:already )?covered|on the big screen|back when (?:it|they) (?:was|were|came) out|already did|did (?:it|that|that one|this one|them) (?:already|twice|before)|word for word|(?:made|forced) (?:me|us) (?:to )?(?:watch|sit through)|had to (?:watch|sit through)|already watched|have watched|seen it|seen that|seen them|watched it|caught (?:it|that|this|those)|"
+_SEEN = re.compile(r"\b(been there,? done that|seen|saw|watched|every (?:december|christmas|halloween|thanksgiving|holiday season|year) without fail|(?:that one'?s|that'?s|it'?s) (?:already )?covered|on the big screen|back when (?:it|they) (?:was|were|came) out|already did|did (?:it|that|that one|this one|them) (?:already|twice|before)|word for word|(?:made|forced) (?:me|us) (?:to )?(?:watch|sit through)|had to (?:watch|sit through)|already watched|have watched|seen it|seen that|seen them|watched it|caught (?:it|that|this|those)|"
                    r"(?:a|like a) (?:hundred|million|thousand|billion) times|know every line|more times than (?:i|we) (?:can|could) count|"
                    r"(?:been|gone) through (?:it|them|those|these|all)|(?:can|could) quote|know (?:it |them |that one |this one )?by heart|front to back|"
                    r"played (?:it |that |\w+ )?so much|(?:done|watched|seen|played|rewatched) (?:it |that |them |this )?to death|already done|"
@@ -253,7 +274,8 @@ _FEEDBACK_NEG = re.compile(r"^\W*not\b|\b(not that|not this|not the|bores? (?:me
                            r"not (?:really )?my (?:thing|style|type|kind)|(?:is|are)n'?t (?:really )?my cup of tea|no way|pass|"
                            r"looks? (?:kinda |kind of |pretty |a bit )?(?:boring|dumb|bad|lame|meh)|"
                            r"(?:doesn'?t|don'?t|didn'?t) do (?:anything|much|a thing) for me|(?:is|are|'s|'re) (?:a )?(?:hard |big |firm )?no\b|thats a no)\b", re.I)
-_FEEDBACK_POS = re.compile(r"\b(looks? (?:really |so |very |pretty |super |kinda )?(good|great|interesting|fun|cool|nice|awesome|amazing|sick|dope|"
+_FEEDBACK_POS = re.compile(r"\b((?:exactly |just |right at |totally )?my speed|(?:that'?s|thats|that is) (?:tonight|my night|the evening|my evening) sorted|(?:tonight|my night|the evening)(?: is)? sorted|(?:i'?m|im|i am) (?:kinda |really |pretty |super |very )?curious about|(?:give|try) (?:number \w+|#\s?\d|the (?:first|second|third|fourth|fifth|last|middle|other|top|final) (?:one|pick|movie|film)) a (?:go|shot|try|whirl|chance|watch)|"
+                           r"looks? (?:really |so |very |pretty |super |kinda )?(good|great|interesting|fun|cool|nice|awesome|amazing|sick|dope|"
                            r"fire|promising|like fun|like a good one|delightful|magical|lovely|cute|perfect|adorable|charming|hilarious|exciting|"
                            r"sweet|neat|solid|decent|epic|intense|wild|right up my (?:street|alley)|up my (?:street|alley))|"
                            r"(?:right )?up my (?:street|alley)|let'?s do (?:that|it|this)|good kind of|(?:could|might|would) work|"
@@ -316,9 +338,13 @@ def _negative_before(clause: str, pos: int) -> bool:
     if last_neg.group(0).lower() in {"nah", "nope", "no"} and re.match(r"\s*(?:actually\s*)?[,.!]", head[last_neg.end():]) \
             and re.fullmatch(r"\W*(?:(?:oh|ok|okay|hmm|so|and|but|well|actually)\W+)*", head[:last_neg.start()], re.I):
         return False  # "but nah, some fantasy": the "nah" answers what came before
+    if last_neg.group(0).lower() in {"nah", "nope", "no"} and re.match(r"\W*(?:wait|sorry|i mean|i meant|make that|rather)\b", head[last_neg.end():], re.I):
+        return False  # "keanu, no wait, i mean nic cage": a self-correction, the name after it is meant
     # "I don't like horror and I love comedy": a positive cue after a separator resets the negation
     tail = head[last_neg.end():]
-    if re.search(r"\b(i|we)\s+(really\s+|do\s+|still\s+)?(want|wanna|love|like|enjoy|prefer|need)\b", tail, re.I):
+    # "not once did i enjoy a musical": the negation governs the whole inverted clause
+    inverted = re.match(r"\s*(?:once |ever |one time |in my life )*(?:did|do|have|had|would|could|will) (?:i|we)\b", tail, re.I)
+    if not inverted and re.search(r"\b(i|we)\s+(really\s+|do\s+|still\s+)?(want|wanna|love|like|enjoy|prefer|need)\b", tail, re.I):
         return False  # "when I'm done with work I want a comedy": a new statement of taste
     for sep in re.finditer(r"\band\b|,|\bor\b|\bjust\b|\bonly\b|\binstead\b", tail):
         if _POS.search(tail[sep.end():]) or re.search(r"\bjust\b|\bonly\b|\binstead\b", sep.group(0)):
@@ -355,8 +381,8 @@ def negative_at(clause: str, pos: int, *, has_positive: bool | None = None, unti
     if re.match(r"[^,.;!?]{0,60}?\b(?:anything|everything|whatever) but (?:that|this|it|those|them)\b", clause[pos:], re.I):
         return True  # "he's begging for a romcom and i want literally anything but that"
     if re.search(r"\b(?:keep|leave)\s+(?:the\s+|all\s+|any\s+|that\s+)?$", clause[:pos], re.I) \
-            and re.match(r"[\w' -]{0,30}?\bout\b(?! there)", clause[pos:], re.I):
-        return True  # "keep the romance out of it pls": a request, however politely put
+            and re.match(r"[\w' -]{0,30}?\b(?:out\b(?! there)|(?:far |well |way )*away\b(?! with))", clause[pos:], re.I):
+        return True  # "keep the romance out of it pls", "keep clowns far away": a request, however politely put
     if re.search(r"\b(?:as long as|so long as|provided|if)\s+$", clause[:pos], re.I) and re.match(
             r"[\w' .-]{1,40}?\s+(?:isn'?t|isnt|is not|aren'?t|arent|are not|'s not|doesn'?t|doesnt|does not|don'?t|dont|do not)\s+"
             r"(?:in it|in them|in the cast|involved|show up|appear|star)\b", clause[pos:], re.I):
@@ -368,7 +394,7 @@ def negative_at(clause: str, pos: int, *, has_positive: bool | None = None, unti
     return not has_positive and bool(_POSTFIX_NEG.search(clause[pos:until]))
 
 
-_NEUTRAL = re.compile(r"\b(?:(?:done|made|been in|directed|starred in|written)(?: \w+)? (?:that|which) (?:isn'?t|isnt|is not|aren'?t|arent|are not)(?: one of)?|(?:don'?t|dont|do not|doesn'?t|doesnt) (?:really |necessarily )?(?:need|have|has) (?:it |them |this |the \w+ )?to be|(?:don'?t|do not|doesn'?t|never) (?:really |actually )?(?:hate|dislike)|(?:i'?m |im |i am )?not saying(?: that)?(?: (?:i'?d|i would|id|i'?ll|i will|i) (?:never|not) (?:sit through|watch|see|enjoy|like))?|nothing against|not that (?:i|we) (?:hate|dislike)|(?P<against>not (?:against|opposed to)))"
+_NEUTRAL = re.compile(r"\b(?:(?P<notthat>(?:it'?s|its|it is) not that)|(?:done|made|been in|directed|starred in|written)(?: \w+)? (?:that|which) (?:isn'?t|isnt|is not|aren'?t|arent|are not)(?: one of)?|(?:don'?t|dont|do not|doesn'?t|doesnt) (?:really |necessarily )?(?:need|have|has) (?:it |them |this |the \w+ )?to be|(?:don'?t|do not|doesn'?t|never) (?:really |actually )?(?:hate|dislike)|(?:i'?m |im |i am )?not saying(?: that)?(?: (?:i'?d|i would|id|i'?ll|i will|i) (?:never|not) (?:sit through|watch|see|enjoy|like))?|nothing against|not that (?:i|we) (?:hate|dislike)|(?P<against>not (?:against|opposed to)))"
                       r"\s+(?:(?:a |an |the |some |good |great |\w+ )?){0,2}$", re.I)
 """A concession, not a taste: "i don't dislike sci fi, but ..." and "not against subtitles or anything" name no slot."""
 _OVER = re.compile(r"\b(?:take|takes|pick|picks|choose|chooses|prefer|prefers|go with)\b.+\bover\s+(?:the\s+)?$|"
@@ -403,6 +429,29 @@ _NO_VERDICT_AFTER = re.compile(
     r"have to|has to|need to|needs to|needn'?t|matter|matters|care|mind|seen|watched|heard|tried|yet|bad|wrong|stop|enough|sure|only|"
     r"wait|kidding|lie|lying|either|hurt|harm|count|counts|says?|said|because|since|even|know|sure|or no|or not|else|beats|compares|better|in (?:a|the) (?:good|best) (?:way|possible way))\b|(?:not|n't|nothing) too\b|"
     r"\b(?:weakness|weak spot|soft spot|guilty pleasures?|kryptonite|addict(?:ed|ion)|obsessed|obsession|resist)\b", re.I)
+
+
+_LYING = re.compile(r"\b(?:i'?d|id|i would|i'?ll|i will|i'?m|im|i am|i)(?: be)? lying if i (?:said|say|told you|claimed|pretended)\b", re.I)
+
+
+def _lying_verdict(clause: str, pos: int, negative: bool) -> bool:
+    """The verdict under "i'd be lying if i said": the opposite of what is said ("... a courtroom drama didn't tempt
+    me" likes it, "... i loved westerns" does not)."""
+    lying = _LYING.search(clause[:pos])
+    if not lying:
+        return negative
+    return not _NEG_WORD.search(clause[lying.end():])
+
+
+_NOW = re.compile(r",\s*(?:but\s+|and\s+)?(?:now|these days|nowadays|lately|today|anymore)\b(?P<now>[^,;]*)", re.I)
+
+
+def _soured(clause: str, pos: int) -> bool:
+    """A taste said to have gone: "as a kid i adored cartoons, nowadays they feel so childish" dislikes them now."""
+    now = _NOW.search(clause, pos)
+    if not now or not _PRONOUN.search(now.group("now")):
+        return False
+    return bool(_POSTFIX_NEG.search(now.group("now")) or _judges_badly(now.group("now"))) and not _POS.search(now.group("now"))
 
 
 def _unread_negation(clause: str, pos: int, end: int, pref: Preference) -> bool:
@@ -443,6 +492,8 @@ _SLANG_PRAISE = {"riot", "blast", "wicked", "badass", "savage", "beast", "bonker
                  "kinda", "like", "huge", "big", "certain", "certainly", "true", "truly", "real", "serious", "seriously", "honestly", "yeah",
                  "yes", "ok", "okay", "lol", "haha", "please"}
 """Words the lexicon scores that people use as mere emphasis or in praise ("pretty insufferable", "was a riot", "damn good")."""
+_NOT_JUDGING = {"miss", "missed", "missing", "misses"}
+"""Words the lexicon scores that say what one has not seen ("i missed all of them"), not how a film was."""
 _PANNING_WORDS = ("tiresome bloated insufferable tedious pointless stale corny preachy pretentious overrated overhyped unwatchable "
                   "bland forgettable snooze snoozefest yawn predictable cliched clichéd cliche generic mediocre underwhelming derivative "
                   "formulaic repetitive samey soulless uninspired lifeless plodding draggy overlong overwrought melodramatic schmaltzy "
@@ -473,7 +524,7 @@ def _sentiment_lexicon() -> dict[str, float]:
             value = float(parts[1])
         except ValueError:
             continue
-        if abs(value) >= 1.0 and not parts[0].startswith(_CONTENT_STEMS) and parts[0] not in _SLANG_PRAISE:
+        if abs(value) >= 1.0 and not parts[0].startswith(_CONTENT_STEMS) and parts[0] not in _SLANG_PRAISE | _NOT_JUDGING:
             lexicon[parts[0]] = value
     lexicon.update({word: -1.5 for word in _PANNING_WORDS})
     return lexicon
@@ -495,9 +546,14 @@ def _neutral_at(clause: str, pos: int) -> bool:
     ("i'd take carpenter over craven"): no slot either way."""
     head = clause[:pos]
     neutral = _NEUTRAL.search(head)
+    if neutral and neutral.group("notthat"):  # "it's not that horror scares me, i just find it boring" still refuses it
+        rest = clause[pos:].split(",", 1)[1:]
+        if rest and (_POSTFIX_NEG.search(rest[0]) or _judges_badly(rest[0])) and _PRONOUN.search(rest[0]):
+            neutral = None
     if neutral and neutral.group("against"):  # "not opposed to a romance" accepts it; "... or anything, i just" concedes
         neutral = re.match(r"\s*\w+(?:\s+\w+){0,2}\s+or anything\b", clause[pos:], re.I)
-    corrected = re.search(r"\b(?:was|were) (?:gonna|going to|about to) (?:say|suggest|ask for|go with)\s+(?:\w+\s+)?$", head, re.I)
+    corrected = re.search(r"\b(?:was|were) (?:gonna|going to|about to) (?:say|suggest|ask for|go with)\s+(?:\w+\s+)?$", head, re.I) \
+        or re.match(r"[\w' .-]{1,40}?,?\s*(?:no|nah|sorry|wait)\W+(?:wait\W+)?(?:i mean|i meant|make that|rather)\b", clause[pos:], re.I)
     conceded = re.match(r"[\w' -]{0,30}?(?:(?:'s|s| is| are|'re)\s+(?:not (?:bad|terrible|awful|the worst)|fine|ok|okay|alright)|"
                         r" (?:isn'?t|aren'?t|isnt|arent) (?:bad|terrible|awful|the worst))\s+or (?:anything|whatever)\b",
                         clause[pos:], re.I)  # "action's not bad or anything (but ...)"
@@ -515,18 +571,23 @@ def _neutral_at(clause: str, pos: int) -> bool:
 _CHOSEN = r"(?:it'?s|its|it has to be|gotta be|i'?d (?:go with|pick|take)|i pick|i'?m picking|i choose)\s+(?P<chosen>\w+(?:\s+\w+)?)"
 
 
+_WINS = r"(?P<chosen>\w+(?:\s+\w+)??)\s+(?:wins|takes it|comes out on top|all the way)\b"
+
+
 def _between_loser(clause: str, pos: int) -> bool:
     """Whether the span at `pos` is the one not chosen in "between A and B it's A": "between hot fuzz and shaun of
-    the dead it's hot fuzz all day" likes Hot Fuzz only."""
+    the dead it's hot fuzz all day" and "between alien and the shining, alien wins" like the winner only."""
     head, tail = clause[:pos], clause[pos:]
     second = re.search(r"\bbetween\s+(?P<other>[\w' :-]{2,40}?)\s+and\s+$", head, re.I)
     if second:  # the span is B
-        chosen = re.search(_CHOSEN, tail, re.I)
+        chosen = re.search(_CHOSEN, tail, re.I) or re.search(r"[,;]\s*" + _WINS, tail, re.I)
         return bool(chosen) and normalize(chosen.group("chosen")) in normalize(second.group("other"))
     if re.search(r"\bbetween\s+$", head, re.I):  # the span is A
-        pair = re.match(r"(?P<mine>[\w' :-]{2,40}?)\s+and\s+(?P<other>[\w' :-]{2,40}?)\s*,?\s*" + _CHOSEN, tail, re.I)
-        return bool(pair) and normalize(pair.group("chosen")) in normalize(pair.group("other")) \
-            and normalize(pair.group("chosen")) not in normalize(pair.group("mine"))
+        for chosen in (_CHOSEN, _WINS):
+            pair = re.match(r"(?P<mine>[\w' :-]{2,40}?)\s+and\s+(?P<other>[\w' :-]{2,40}?)\s*,?\s*" + chosen, tail, re.I)
+            if pair:
+                return normalize(pair.group("chosen")) in normalize(pair.group("other")) \
+                    and normalize(pair.group("chosen")) not in normalize(pair.group("mine"))
     return False
 
 
@@ -575,7 +636,7 @@ class RuleExtractor:
                               rf"(?<!\blove )(?<!\bhate )(?<!\blike )\b{re.escape(person.name)}\b", lambda m: " " * len(m.group(0)), text, flags=re.I)
         forget, forget_spans = self._forget(text)
         delta.forget = forget
-        delta.replace = bool(_REPLACE.search(text)) and not forget
+        delta.replace = bool(_REPLACE.search(text)) and not forget  # narrowed by asks_to_replace once the dislikes are read
         self._eras(text, delta)
         subgenre_dislikes: list[tuple[Preference, str]] = []
         text_titles = self.vocab.titles_in(text) if _INNER_STOP.search(text) else []  # titles read with the whole message's context
@@ -622,8 +683,8 @@ class RuleExtractor:
                     continue
                 clause = clause[:comma]
             j = i - 1
-            while j > 0 and clauses[j] not in spoken and len(clauses[j].split()) <= 1:
-                j -= 1  # skip an "eh" between them
+            while j > 0 and clauses[j] not in spoken and (len(clauses[j].split()) <= 1 or _SHRUG.match(clause) and i - j < 2):
+                j -= 1  # skip an "eh" between them; "romcoms? i can guess the ending off the poster. nope": the shrug judges them
             before = clauses[j]
             if before not in spoken or not (_PRONOUN.search(clause) or len(before.split()) <= 4 or len(clause.split()) <= 3
                                             or clause in contrasted and j == i - 1):
@@ -636,7 +697,8 @@ class RuleExtractor:
             last_piece = before.rfind(",", 0, last_span) + 1                   # ... not so much": the nearest piece
             near = before[last_piece:]
             praised_before = bool(_POS.search(near)) and not _THIRD_LIKE.search(near) and not _PAST_TASTE.search(near)
-            if (_POSTFIX_NEG.search(clause) or _SHRUG.match(clause) or (_NEG.search(clause) or _judges_badly(clause)) and not _POS.search(clause)) \
+            judging = _NOT_SEEN.sub(" ", clause)  # "zemeckis gets me. something of his i haven't seen?": not a verdict
+            if (_POSTFIX_NEG.search(clause) or _SHRUG.match(clause) or (_NEG.search(judging) or _judges_badly(judging)) and not _POS.search(clause)) \
                     and not _NEG_OVERRIDE.search(clause) and not praised_before and not _CONDITION.match(clause) and not _ASIDE.match(clause):
                 read = [(pref, pos, negative or (c == before and pos >= last_piece), c, at) for pref, pos, negative, c, at in read]
         read = self._decline(read, lambda clause, pos: clause in theirs and bool(_THIRD_PARTY.search(clause[:pos])), delta)
@@ -659,6 +721,8 @@ class RuleExtractor:
         if self.verdict is not None and uncued:  # "zero interest in documentaries": no cue word, a learned verdict
             disliked = {clause for clause, no in zip(uncued, self.verdict.dislikes(uncued)) if no}
             read = [(pref, pos, negative or clause in disliked, clause, at) for pref, pos, negative, clause, at in read]
+        read = [(pref, pos, _lying_verdict(clause, pos, negative) or _soured(clause, pos), clause, at)
+                for pref, pos, negative, clause, at in read]
         for pref, pos, negative, clause, subgenre_at in read:
             pref.positive = not negative
             pref.hard = negative and pref.kind == "genre"
@@ -681,10 +745,14 @@ class RuleExtractor:
         watched = any(p.kind == "item" for p in delta.likes) and re.search(r"\b(?:put on|threw on|watched|showed|played)\b", text, re.I)
         if (feedback or watched) and re.search(r"\bfor (?:my|the|our) (?:kids|children|family)\b|\bfamily night\b", text, re.I):
             delta.likes = [p for p in delta.likes if not (p.kind == "genre" and p.value == "family")]  # who the pick is for
+        tolerated = [p for p in delta.likes if p.kind == "keyword" and p.value in _TOLERATED]
+        delta.likes = [p for p in delta.likes if p not in tolerated]  # "i'm cool with subtitles": accepted, not asked for
+        delta.declined.extend(p.key for p in tolerated)
         delta.likes = _unique(delta.likes)
         dislike_keys = {p.key for p in delta.dislikes}
         delta.likes = [p for p in delta.likes if p.key not in dislike_keys]
         delta.dislikes = _unique(delta.dislikes)
+        delta.replace = delta.replace and asks_to_replace(text, disliked_here=bool(delta.dislikes))
         return delta
 
     @staticmethod
@@ -757,6 +825,9 @@ class RuleExtractor:
                 continue  # "true crime": a documentary theme, not the crime genre
             if phrase in {"humor", "humour"} and re.search(r"\b(?:his|her|their|its|your|my|sense of|the) (?:\w+ )?humou?r\b", masked, re.I):
                 continue  # "his humor just isn't for me": a person's manner, not the comedy genre
+            if normalize(phrase) in {"scary", "creepy", "freaky"} and re.match(
+                    r"\s*(?:accurate|good|smart|close|fast|precise|spot on|similar|real|relatable|on point)\b", norm_masked[end:]):
+                continue  # "your recs are scary accurate": an intensifier, not horror
             if re.match(r"\s*(?:\w+\s+){0,2}?for (?:all )?the wrong reasons\b", norm_masked[end:]) \
                     or phrase == "period" and not norm_masked[end:].strip() and re.search(r",\s*$", masked[:raw_start]):
                 continue  # "make me giggle for the wrong reasons", "she's a queen, period": no genre asked for
@@ -789,9 +860,13 @@ class RuleExtractor:
                           or np_ in {"christmas", "halloween", "holiday"} and re.search(r"\b(?:every|each|last|next)\s+$", norm[:match.start()])
                           or np_ in _QUALIFIERS and found and re.search(r"\bas\s+$", norm[:match.start()]) and re.match(r"\s+as\b", norm[match.end():])):
                 continue  # "a total scaredy cat" is a person, "every christmas" a habit; "sixties sci fi, as campy as it gets" qualifies the genre
+            if match and np_ in _QUALIFIERS and re.search(r"\b(?:are|is|s|re|feel|feels|felt|was|were)\s+(?:just\s+|basically\s+)?like an?\s+$",
+                                                          norm[:match.start()]) \
+                    and not re.match(r"\s+(?:movie|film|flick|one|something|watch|story)s?\b", norm[match.end():]):
+                continue  # "wes anderson movies are like a cozy sweater": a simile, no theme asked for
             if match and titled and _film_vibe(norm[:match.start()], norm[match.end():]):
                 continue  # "in the spirit of little miss sunshine, that messy family road trip vibe": the named film described
-            if match and np_ in {"dance", "dancing"} and re.search(r"\bsinging and\s+$", norm[:match.start()]):
+            if match and np_ in {"dance", "dancing"} and re.search(r"\b(?:singing|song) (?:and|n)\s+$", norm[:match.start()]):
                 continue  # "the old school singing and dancing kind": a musical described
             if match and (re.match(r"\s*,?\s*(?:i know|ik|right|huh)\b", norm[match.end():])
                           or re.search(r"\b(?:is it|isn t it|it s|its|it is|how)\s+(?:kinda |kind of |a bit |so |super |really )?$", norm[:match.start()])
@@ -981,6 +1056,8 @@ class RuleExtractor:
         matches += [(m, taken_back_group(m)) for m in _FORGET_AFTER.finditer(text)]
         for match, group in matches:
             what = match.group(group)
+            if re.fullmatch(r"\s*(?:it|that|this|them|those|these|that one|this one)\s*", what, re.I):
+                continue  # "cross it out": the thing is named elsewhere in the message (a pattern with its own group reads it)
             if not re.fullmatch(r"\s*(?:the|a|an|that|this)\s+\w+\s*", what, re.I):  # "the inception thing", not "the thing"
                 what = re.sub(r"(?<=\w)\s+(?:thing|idea|bit|part|stuff|angle|suggestion|pick)s?\s*$", "", what)
             start = match.start(group)
@@ -1170,13 +1247,16 @@ _SUBGENRES = {"slasher", "slashers", "gangster", "gangsters", "mob", "mafia", "d
 _NARROW_KINDS = {"slasher", "toilet humor", "toilet humour", "potty humor", "potty humour", "fart joke"}
 """Sub-genres too narrow to stand for their genre: "outgrown slasher movies" rules out slashers, not all horror."""
 _REFUSED_KINDS = {"anime"}
+_TOLERATED = {"subtitles"}
+"""Keywords people only put up with or refuse: "no subtitles" is a dislike, "cool with subtitles" no slot (heldout7)."""
 """Kinds that stand for their genre when asked for but not when refused: "anime's not for me" rules out anime, not Pixar."""
 
 _TOPIC_STOP = {"all", "day", "every", "whole", "either", "too", "also", "though", "tho", "anymore", "tonight", "rn", "lol", "first", "second", "third", "last", "other", "next", "previous", "and", "or", "but", "from", "with", "in", "on", "that", "which", "who", "please", "maybe", "like",
                "movie", "movies", "film", "films", "for", "to", "of", "is", "are", "was", "it", "this", "something",
                "anything", "thing", "stuff", "the", "a", "an", "too", "very", "really", "set", "made", "by", "where",
                "them", "you", "us", "me", "him", "those", "these", "that", "would", "could", "should", "will", "can", "might", "be",
-               "sounds", "sound", "seems", "looks", "were", "has", "have", "had",
+               "sounds", "sound", "seems", "looks", "were", "has", "have", "had", "somebody", "someone", "anybody", "anyone",
+               "everybody", "everyone",
                "what", "how", "why", "when", "who", "whom", "whose", "it", "my", "your", "our", "their", "his", "her"}
 _AMOUNT_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twelve", "twenty", "fifty",
                "dozen", "hundred", "thousand", "million", "billion", "zillion", "half", "couple", "few", "hour", "hours",
@@ -1220,7 +1300,7 @@ def _singular(phrase: str) -> str:
 def _feedback_kind(low: str) -> str | None:
     if _SEEN.search(low) and not _NOT_SEEN.search(low):
         return "seen"
-    if _FEEDBACK_NEG.search(low) and not _NOT_SEEN.search(low):
+    if (_FEEDBACK_NEG.search(low) or _POSTFIX_NEG.search(low)) and not _NOT_SEEN.search(low):
         return "disliked"
     if _FEEDBACK_POS.search(low) or _POS.search(low):
         return "liked"
