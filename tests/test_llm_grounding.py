@@ -130,3 +130,8 @@ def test_feedback_copied_from_the_examples_is_dropped(vocab):
     named = InterestDelta(feedback=[FeedbackProposal(target="2", kind="liked"), FeedbackProposal(target="3", kind="liked")])
     delta, _ = Extractor(ScriptedLLM([named]), vocab).extract("ooh the martian, my dad would love that", shown=shown)
     assert delta.slots() == {"feedback:155969:liked"}
+    # starting over points at no pick, however many "it"/"all" it says (the embedded model liked pick 2 in a browser check)
+    reset = InterestDelta(liked_genres=["mystery"], feedback=[FeedbackProposal(target="2", kind="liked")])
+    delta, _ = Extractor(ScriptedLLM([reset]), vocab).extract("ok let's burn it all down and begin fresh. vibe shift: a mystery",
+                                                             shown=shown)
+    assert delta.slots() == {"forget:all:all", "like:genre:mystery"}

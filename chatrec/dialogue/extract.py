@@ -166,7 +166,8 @@ class Extractor:
                                                   or re.search(r"\bnow\b", message, re.I)) \
             and bool(delta.likes or (ruled and ruled.likes))
         said = _feedback_kind(message.lower())
-        for fb in proposal.feedback[:5]:
+        # "burn it all down and begin fresh": starting over points at no pick (the rules still read "seen all, start over")
+        for fb in proposal.feedback[:5] if not _RESET_ALL.search(message) else []:
             item_id = self._feedback_target(fb.target, shown)
             if item_id and (said is None or said == fb.kind) and self._pick_named(item_id, shown, message):
                 delta.feedback.append(Feedback(item_id=item_id, kind=fb.kind))
