@@ -589,14 +589,15 @@ _JUDGED_AFTER = re.compile(
     r"(?:was|is) (?:such |a real |a total )?a drag|did (?:absolutely |literally |just )?nothing for me|didn'?t do (?:it|anything|much) for me|scared (?:the (?:living )?(?:daylights|hell|crap|life) out of me|me (?:silly|to death|half to death)))\b)", re.I)
 """A verdict right after a phrase: "hereditary was kind of a slog" judges a film."""
 NICKNAMES: dict[str, tuple[str, bool]] = {
-    "arnie": ("arnold schwarzenegger", True), "schwarzenegger": ("arnold schwarzenegger", True),
+    "arnie": ("arnold schwarzenegger", True),
     "the governator": ("arnold schwarzenegger", True), "nic cage": ("nicolas cage", True), "scarjo": ("scarlett johansson", True),
     "rdj": ("robert downey jr", True), "jlaw": ("jennifer lawrence", True), "j law": ("jennifer lawrence", True),
     "marky mark": ("mark wahlberg", True), "jlo": ("jennifer lopez", True), "j lo": ("jennifer lopez", True),
     "sam jackson": ("samuel l jackson", True), "the rock": ("dwayne johnson", False), "sly": ("sylvester stallone", False),
-    "leo": ("leonardo dicaprio", False), "denzel": ("denzel washington", False),
+    "leo": ("leonardo dicaprio", False),
 }
-"""Well-known nicknames -> the catalog key of the person (heldout5: "the rock", "nic cage"); True where the
+"""Well-known nicknames -> the catalog key of the person (heldout5: "the rock", "nic cage"; surnames and
+unambiguous first names such as "denzel" are read from the catalog's credits instead); True where the
 nickname names the person wherever it stands, False where it is also an ordinary phrase ("the rock", "leo")
 and names the person only where a person is expected ("with the rock", "sly's movies")."""
 _PERSON_BEFORE = re.compile(r"\b(by|with|w/?|starring|featuring|from|love|loved|like|liked|hate|hated|fan of|into|"

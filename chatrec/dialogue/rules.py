@@ -636,7 +636,6 @@ class RuleExtractor:
                               rf"(?<!\blove )(?<!\bhate )(?<!\blike )\b{re.escape(person.name)}\b", lambda m: " " * len(m.group(0)), text, flags=re.I)
         forget, forget_spans = self._forget(text)
         delta.forget = forget
-        delta.replace = bool(_REPLACE.search(text)) and not forget  # narrowed by asks_to_replace once the dislikes are read
         self._eras(text, delta)
         subgenre_dislikes: list[tuple[Preference, str]] = []
         text_titles = self.vocab.titles_in(text) if _INNER_STOP.search(text) else []  # titles read with the whole message's context
@@ -752,7 +751,7 @@ class RuleExtractor:
         dislike_keys = {p.key for p in delta.dislikes}
         delta.likes = [p for p in delta.likes if p.key not in dislike_keys]
         delta.dislikes = _unique(delta.dislikes)
-        delta.replace = delta.replace and asks_to_replace(text, disliked_here=bool(delta.dislikes))
+        delta.replace = not forget and asks_to_replace(text, disliked_here=bool(delta.dislikes))
         return delta
 
     @staticmethod
