@@ -66,6 +66,13 @@ def read(vocab, message: str, proposal: InterestDelta, *, embedder=None) -> set[
     # a word that is as often not a genre counts only where the rules read the genre
     ("we watched Inside Out 2015 last night and the whole family loved it", InterestDelta(liked_genres=["family"]),
      {"like:item:182731"}),
+    # what a film should have, a mood word the rules read in context, a genre misspelt, a person's films described
+    # (the embedded model's proposals on held-out 18)
+    ("a thriller with some actual ideas in it", InterestDelta(keywords=["actual ideas"]), {"like:genre:thriller"}),
+    ("weird request but heist movies?", InterestDelta(keywords=["weird", "heist"]), {"like:keyword:heist"}),
+    ("an advenchure movie please", InterestDelta(keywords=["advenchure"]), {"like:genre:adventure"}),
+    ("i love wes anderson, even the odd experimental ones", InterestDelta(keywords=["experimental"]),
+     {"like:person:wes anderson"}),
 ])
 def test_copied_and_misplaced_spans_are_dropped(vocab, message, proposal, expected):
     assert read(vocab, message, proposal) == expected

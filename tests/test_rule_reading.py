@@ -869,3 +869,77 @@ def test_verdicts_themes_and_resets_from_held_out_17(rules, message, expected):
 def test_feedback_from_held_out_17(rules, message, expected):
     shown = ["157924", "154844", "177922"]  # Shrek, Finding Nemo, Ratatouille
     assert rules.extract(message, shown=shown).slots() == expected
+
+
+@pytest.mark.parametrize("message, expected", [
+    # comparisons a clause settles: the winner is liked whatever is said of the loser, the loser gets no slot
+    ("westerns over a musical any day of the week", {"like:genre:western"}),
+    ("a good mystery over a superhero flick every time, superheroes bore me to tears", {"like:genre:mystery", "dislike:keyword:superhero"}),
+    ("stack a documentary against any thriller and i'll take the documentary", {"like:genre:documentary"}),
+    ("the prestige did everything tenet was trying to do, minus the headache", {"like:item:114560"}),
+    # idioms that are no themes, verdicts in words of their own
+    ("twist my arm and i might cave on a horror movie", {"like:genre:horror"}),
+    ("i have a western habit i can't shake", {"like:genre:western"}),
+    ("heist movies are pure catnip for me", {"like:keyword:heist"}),
+    ("romance is a hard sell in this house", {"dislike:genre:romance"}),
+    ("musicals are off the table tonight", {"dislike:genre:musical"}),
+    ("documentaries and i would be asleep in ten minutes, i'd be asleep for sure", {"dislike:genre:documentary"}),
+    ("comedies are fine, as long as nobody gets a pie in the face", {"like:genre:comedy"}),
+    ("tom hanks, sure. adam sandler? i'll pass", {"like:person:tom hanks", "dislike:person:adam sandler"}),
+    ("horror can stay on the shelf this week", {"dislike:genre:horror"}),
+    ("not saying no to a western", {"like:genre:western"}),
+    ("i'm not saying i hate westerns", set()),
+    ("zero shame: i want a cheesy romance", {"like:genre:romance"}),
+    ("is a decent comedy too much to ask?", {"like:genre:comedy"}),
+    ("tarantino hasn't made a bad film, fight me", {"like:person:quentin tarantino"}),
+    ("keanu reeves makes me reach for the remote", {"dislike:person:keanu reeves"}),
+    # a verdict said first, a rating said after, which kind is meant
+    ("tedious. that's my honest take on space operas", {"dislike:keyword:space opera"}),
+    ("gorgeous. that's my whole review of westerns", {"like:genre:western"}),
+    ("watched hereditary last night and i'm still shaking. ten out of ten", {"like:item:206087"}),
+    ("eighties horror. the cheesy ones", {"like:genre:horror", "year_min:1980", "year_max:1989"}),
+    # themes: sub-kinds, torture, typos, pets and asides, questions
+    ("i can't do body horror", {"dislike:keyword:body horror"}),
+    ("something with a mockumentary feel", {"like:keyword:mockumentary"}),
+    ("no torture scenes please", {"dislike:keyword:torture"}),
+    ("vampries are my favourite", {"like:keyword:vampire"}),
+    ("my dog has a cold so i'm stuck at home, comedies please", {"like:genre:comedy"}),
+    ("weird request but heist movies?", {"like:keyword:heist"}),
+    ("time loops with a lot of exposition? no thanks", {"dislike:keyword:time loop"}),
+    ("i want a movie where things blow up", {"like:genre:action"}),
+    ("nothing where things blow up please", {"dislike:genre:action"}),
+    ("a romantic drama with a heroine tougher than any action hero", {"like:genre:romance", "like:genre:drama"}),
+    ("an adventshure movie please", {"like:genre:adventure"}),
+    # resets, forgetting, replacing
+    ("about that sci-fi i mentioned... scratch that", {"forget:genre:sci-fi"}),
+    ("let the heist idea go", {"forget:keyword:heist"}),
+    ("bench tom cruise for now", {"forget:person:tom cruise"}),
+    ("inception doesn't belong on the list, my mistake", {"forget:item:101264"}),
+    ("everything i've said so far, let it go", {"forget:all:all"}),
+    ("blank slate please", {"forget:all:all"}),
+    ("ditch the plan, we're doing westerns tonight", {"like:genre:western", "replace"}),
+    ("new mood: something funny", {"like:genre:comedy", "replace"}),
+    # eras
+    ("'75 up to '85 is my sweet spot", {"year_min:1975", "year_max:1985"}),
+    ("only stuff from 1990-and-later", {"year_min:1990"}),
+    ("anything from this side of 2000", {"year_min:2000"}),
+    ("been off the grid for a year, what's been released lately?", {"year_min:2015"}),
+])
+def test_verdicts_choices_themes_and_resets_from_held_out_18(rules, message, expected):
+    assert rules.extract(message).slots() == expected
+
+
+@pytest.mark.parametrize("message, expected", [
+    # "done all three", a childhood scare refused, a pick named bare then "why not", "hard to get excited",
+    # "sold.", a yearly rewatch, a pick that "drags" against one "more my speed"
+    ("done all three already", {"feedback:157924:seen", "feedback:154844:seen", "feedback:177922:seen"}),
+    ("finding nemo terrified me as a kid so no thanks", {"feedback:154844:disliked"}),
+    ("shrek no thanks, ratatouille though, why not", {"feedback:157924:disliked", "feedback:177922:liked"}),
+    ("hmm, that one gives me lecture energy, hard to get excited", {"feedback:157924:disliked"}),
+    ("the second one, sold.", {"feedback:154844:liked"}),
+    ("ratatouille we rewatch every christmas", {"feedback:177922:seen"}),
+    ("the first one drags on forever i hear, the last one sounds more my speed", {"feedback:157924:disliked", "feedback:177922:liked"}),
+])
+def test_feedback_from_held_out_18(rules, message, expected):
+    shown = ["157924", "154844", "177922"]  # Shrek, Finding Nemo, Ratatouille
+    assert rules.extract(message, shown=shown).slots() == expected

@@ -24,6 +24,7 @@ from chatrec.dialogue.rules import (
     _INJECTION,
     _MOVIE_TALK,
     _RESET_ALL,
+    _QUALIFIERS,
     RuleExtractor,
     _feedback_kind,
     asks_to_replace,
@@ -48,6 +49,10 @@ _TOPIC_AROUND = re.compile(r"\b(about|involving|featuring|with|set in|on|of)\s+(
 _TOPIC_AFTER = re.compile(r"^\s*(movies?|films?|flicks?|stor(y|ies)|stuff|themed|plots?|ones?)\b", re.I)
 """A free keyword the LLM proposes counts only where the message uses it as a topic: "revenge story",
 "shark movies", "set in space" -- not any word of an off-topic message ("walmart", "homework")."""
+
+_VAGUE_THEME_WORDS = {"actual", "real", "proper", "some", "idea", "ideas", "substance", "depth", "heart", "soul", "brains",
+                      "meaning", "point", "plot", "story"}
+"""Words that ask for quality, not for a theme ("a sci fi flick with some actual ideas in it")."""
 
 _ERA_WORDS = set(_DECADE_WORDS) | {"decade", "era", "older", "newer", "modern", "vintage", "classic", "recent", "s",
                                     "60s", "70s", "80s", "90s", "2000s", "black", "white", "silent", "color", "colour"}
@@ -138,7 +143,7 @@ class Extractor:
                     continue
                 if pref.kind == "item" and pref.value not in titled and not self._typed_title(span, norm_message):
                     continue
-                if pref.kind == "keyword" and not (movie_talk and self._topic(normalize(span), message, ruled_text)):
+                if pref.kind == "keyword" and not (movie_talk and self._topic(normalize(span), message, ruled_text, ruled=ruled)):
                     continue
                 if pref.kind == "genre" and pref.value not in ruled_genres and _genre_word(span) in _AMBIGUOUS_GENRE_WORDS:
                     continue  # "the whole family loved it", "war", "history": genres only where the rules read one
@@ -183,12 +188,18 @@ class Extractor:
             return False  # "date night": ordinary words, not a title the message names
         return key in norm_message or fuzz.partial_ratio(key, norm_message) >= 90
 
-    def _topic(self, keyword: str, message: str, ruled_text: str) -> bool:
+    def _topic(self, keyword: str, message: str, ruled_text: str, *, ruled: GroundedDelta | None = None) -> bool:
         """Whether a free keyword stands as a topic in the message and is not part of a span already read."""
         words = keyword.split()
         read = set(ruled_text.split())
         if keyword in ruled_text or any(w in read for w in words if len(w) > 3):
             return False  # part of a span already read: "arrival type" after the title Arrival
+        if all(w in _VAGUE_THEME_WORDS or w in _COMMON_WORDS for w in words):
+            return False  # "a sci fi flick with some actual ideas": what the film should have, no theme
+        if ruled is not None and keyword in _QUALIFIERS:
+            return False  # "the weird experimental ones", "weird niche but ...": a mood word the rules read in context
+        if len(keyword) >= 6 and self.vocab.genres_in(keyword, typos=True):
+            return False  # "advenchure": a genre misspelt (the rules read it), not a theme
         if all(w in _COMMON_WORDS or w in _ERA_WORDS or w in {"and", "or", "of"} or re.fullmatch(r"\d+s?", w) or verdict_valence(w) > 0
                for w in words):
             return False  # "good", "favorite", "nineties", "1940s", "black and white": evaluations and eras, not themes
@@ -198,6 +209,9 @@ class Extractor:
         if found is None:
             return False
         start, end = found
+        if ruled is not None and any(p.kind == "person" for p in ruled.likes + ruled.dislikes) \
+                and re.match(r"\s*(?:ones?|stuff)\b", message[end:], re.I):
+            return False  # "soderbergh ... even the weird experimental ones": the person's films described
         return bool(_TOPIC_AROUND.search(message[max(0, start - 20):start]) or _TOPIC_AFTER.search(message[end:]))
 
     def _ground_span(self, span: str, norm_message: str, turn: int, *, similar_genre: bool = True,

@@ -26,7 +26,7 @@ from chatrec.catalog import Catalog, Item
 GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "sci fi": ("sci-fi",), "scifi": ("sci-fi",), "sifi": ("sci-fi",), "syfy": ("sci-fi",), "science fiction": ("sci-fi",), "sf": ("sci-fi",),
     "syfy": ("sci-fi",), "sci fis": ("sci-fi",),
-    "horror": ("horror",), "scary": ("horror",), "scarier": ("horror",), "horrors": ("horror",), "slasher": ("horror",),
+    "horror": ("horror",), "scary": ("horror",), "scarier": ("horror",), "horrors": ("horror",), "slasher": ("horror",), "body horror": ("horror",),
     "slashers": ("horror",), "creepy": ("horror",), "frightening": ("horror",), "spooky": ("horror",), "spooked": ("horror",),
     "comedy": ("comedy",), "comedies": ("comedy",), "funny": ("comedy",), "comedic": ("comedy",),
     "hilarious": ("comedy",), "humor": ("comedy",), "humour": ("comedy",), "laugh": ("comedy",), "laughs": ("comedy",),
@@ -39,7 +39,8 @@ GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "romance": ("romance",), "romantic": ("romance",), "romances": ("romance",), "love story": ("romance",),
     "love stories": ("romance",), "chick flick": ("romance",), "chick flicks": ("romance",),
     "drama": ("drama",), "dramas": ("drama",), "dramatic": ("drama",),
-    "action": ("action",), "action packed": ("action",), "explosions": ("action",), "shoot em up": ("action",), "shoot em ups": ("action",), "actions": ("action",),
+    "action": ("action",), "action packed": ("action",), "explosions": ("action",), "stuff blows up": ("action",), "things blow up": ("action",), "stuff blow up": ("action",),
+    "things blowing up": ("action",), "stuff blowing up": ("action",), "blow stuff up": ("action",), "blows stuff up": ("action",), "shoot em up": ("action",), "shoot em ups": ("action",), "actions": ("action",),
     "adventure": ("adventure",), "adventures": ("adventure",),
     "thriller": ("thriller",), "thrillers": ("thriller",), "suspense": ("thriller",),
     "suspenseful": ("thriller",), "psychological thriller": ("thriller",),
@@ -97,7 +98,7 @@ _COMMON_WORDS = set(
     "enjoyed enjoy hate prefer into fan fans kind sort type lot lots much many thing things stuff way "
     "something else actually instead maybe perhaps still already yet though although because since "
     "awesome amazing cool nice interesting boring exciting sweet wonderful perfect beautiful "
-    "theater theaters theatre theatres cinema cinemas".split()
+    "theater theaters theatre theatres cinema cinemas mockumentary mockumentaries".split()
 )
 KEYWORD_PHRASES: set[str] = set()
 """Theme phrases (filled by chatrec.dialogue.rules) that are read as keywords before titles."""
@@ -108,7 +109,7 @@ _TITLE_CUES = {"like", "liked", "love", "loved", "seen", "saw", "watched", "watc
                "caught", "tried"}
 _TITLE_CUE_PAIRS = {"put on", "threw on", "throw on", "checked out", "check out", "sat through", "got through",
                     "walked out of", "fell asleep during", "get through", "spirit of", "vein of", "style of", "the likes of", "dragged me to",
-                    "took me to", "made me watch"}
+                    "took me to", "made me watch", "how much of"}
 
 
 _YEAR_WORDS = {"a", "an", "the", "to", "in", "from", "since", "before", "after", "of", "and", "or", "by", "until",
@@ -256,6 +257,7 @@ class Vocabulary:
                 continue
             hit = process.extractOne(word, self._genre_words, scorer=fuzz.ratio, score_cutoff=80)
             if hit and hit[1] < 88 and not (len(hit[0]) == len(word) >= 6 and hit[0][0] == word[0]) \
+                    and not (len(word) >= 8 and abs(len(word) - len(hit[0])) <= 1 and word[:4] == hit[0][:4] and word[-3:] == hit[0][-3:]) \
                     and not (sorted(hit[0]) == sorted(word) and hit[0][0] == word[0] and hit[0][-1] == word[-1]):  # "scray": two letters swapped
                 hit = None  # below 88 only one letter swapped in a long word: "horrer", "mistery"
             if hit:
@@ -326,6 +328,10 @@ class Vocabulary:
                             hit = near
                     if hit and size == 1 and self.genres_in(phrase, typos=True):
                         hit = None  # "mistery" is the genre misspelt before it is the film "Misery"
+                    if hit and size >= 2 and len(hit[0].split()) == size and all(
+                            (w in _COMMON_WORDS or w in _english_words()) and fuzz.ratio(w, t) < 75
+                            for w, t in zip(phrase.split(), hit[0].split()) if w != t):
+                        hit = None  # "in the mood for one": every word that differs is another word, not "... for love" misspelt
                     if hit and abs(len(hit[0]) - len(phrase)) <= 3 and len(hit[0].split()) == size \
                             and hit[0] not in self.genre_synonyms and hit[0] not in KEYWORD_PHRASES:
                         ids, score = self.titles[hit[0]], hit[1]
@@ -574,16 +580,16 @@ class Vocabulary:
 
 _SIBLINGS = {"brothers", "bros", "sisters", "siblings"}
 _JUDGED_AFTER = re.compile(
-    r"(?:\s*,?\s+(?:on the other hand|though|tho|tbh|honestly|imo|for me|by contrast),?)?(?:"
+    r"(?:\s*,?\s+(?:on the other hand|though|tho|tbh|honestly|imo|imho|for me|by contrast|in my (?:humble |honest )?opinion|if you ask me),?)?(?:"
     r"\s+(?:was|is|were)\s+(?:(?:so+|really|kinda|kind of|pretty|super|way|just|honestly|totally|absolutely|such)\s+)*"
     r"(?:(?:long|slow|dull|boring|loud|dumb)\s+(?:and|&)\s+)?(?:(?:way|far|much|a bit|just)\s+)?(?:too\s+\w+\b|the only (?:movie|film)\b|"
-    r"(?:basically|literally|pretty much) (?:a|an|the|my)\b|(?:the|my) (?:one|only|go-to|comfort|all-time)\b|"
+    r"(?:basically|literally|pretty much) (?:a|an|the|my)\b|(?:a|an|one long) (?:\w+ ){0,2}(?:ad|advert|advertisement|commercial|infomercial|screensaver)\b|(?:the|my) (?:one|only|go-to|comfort|all-time)\b|"
     r"(?:a\s+|an\s+)?(?:brilliant|great|amazing|awesome|incredible|fantastic|excellent|perfect|masterpiece|overrated|"
     r"underrated|slog|terrible|awful|boring|mid|trash|garbage|meh|fine|ok|okay|good|bad|the best|the worst|"
     r"a masterpiece|a classic|my favou?rite|fire|peak|a letdown|disappointing|beautiful|stunning|gorgeous|hilarious|"
     r"overhyped|overblown|forgettable|mediocre|unwatchable|torture|painful|unbearable|a snooze|a mess|fun|cute|sweet|adorable|"
     r"a (?:blast|riot|gem|delight|hoot|treat)|(?:pretty|nice|lovely|beautiful|gorgeous|fun|easy|hard|painful|tough) to (?:look at|watch|sit through))\b)|"
-    r"\s+(?:really |totally |completely |honestly )?(?:messed me up|wrecked me|broke me|blew my mind|scarred me|haunted me|"
+    r"\s+(?:really |totally |completely |honestly )?(?:did (?:everything|what|all)|does (?:everything|what|all)|cured (?:my|me)|messed me up|wrecked me|broke me|blew my mind|scarred me|haunted me|"
     r"stuck with me|made me (?:cry|laugh|\w+(?:-\w+)? my (?:own )?\w+)|destroyed me|blew me away|put me to sleep|bored me(?: to tears)?|"
     r"(?:has )?been stuck in my (?:brain|head)|messed with my (?:head|mind|brain)|(?:is|was) one (?:i|of my|of the|of those)\b|"
     r"(?:was|is) (?:such |a real |a total )?a drag|did (?:absolutely |literally |just )?nothing for me|didn'?t do (?:it|anything|much) for me|scared (?:the (?:living )?(?:daylights|hell|crap|life) out of me|me (?:silly|to death|half to death)))\b)", re.I)

@@ -34,7 +34,7 @@ _NEG = re.compile(
     r"never liked|did not like|didn'?t like|hated|dislike|can'?t get into|couldn'?t get into|never (?:really )?got into|"
     r"not in the mood for|pass on|spare me|done with|had enough of|neither|nor|hard pass|(?:i'?m|so|totally|kinda) over|"
     r"can'?t sit through|cannot sit through|couldn'?t sit through|the last thing i want|minus|aside from|apart from|"
-    r"as long as (?:it'?s|its) not|enough with|no more|ditch|scrap|(?:zero|no|little) interest in|sick to death of|"
+    r"as long as (?:it'?s|its) not|(?:kept|keep) (?:checking|looking at|glancing at) how much of|(?:as|so) long as (?:nobody|no one|noone|nothing|there'?s no|there are no)(?:'?s| is| are| gets?)?|enough with|no more|(?:ditch|scrap)(?! (?:the|that|this|our|my|tonight'?s) (?:plan|idea|list)s?\b)|(?:zero|no|little) interest in|sick to death of|"
     r"can'?t be bothered with|zero|steer clear of|keep clear of|couldn'?t stand|couldnt stand|cant stand|"
     r"(?:i'?ve|have|i) outgrown|grown out of|(?:had|'ve had|have had) (?:my|our) fill of|wanted (?:so (?:badly|bad|much) )?to (?:like|love|enjoy|get into)|tried (?:so hard )?to (?:like|love|get into)|(?:guaranteed|instant|certified|automatic|surefire|sure-fire) (?:nap|snooze|sleeping pill)|"
     r"until (?:it|they) (?:turns?|becomes?|goes|go|gets?|devolves?|descends?)(?: into)?|not a huge fan of|ugh|veto(?:ing|ed)?|had it up to here with|(?:i'?ve|ive|i have|i) had it with|couldn'?t get through|couldnt get through|not sold on|draw the line at|go easy on|easy on the|light on the|unless (?:it'?s|its|it is|there'?s|theres|there is) (?:an? |some )?|(?:seen|watched|had) (?:more than )?enough|(?:rather|sooner) (?:[\w']+ ){1,6}than(?: (?:sit through|watch|see|endure|suffer through))?)\b", re.I)
@@ -52,7 +52,8 @@ _POSTFIX_NEG = re.compile(r"\b(bores? me|boring|"
                           r"annoying|make me sick|drives? me (?:up the wall|crazy|nuts|insane|mad|bonkers)|hated it|hate it|"
                           r"didn'?t do (?:it|much|anything) for me|did nothing for me|does nothing for me|do nothing for me|put me to sleep|"
                           r"puts me to sleep|fell flat|couldn'?t finish|turned it off|not so much|(?:was|is) (?:pure |such )?torture|"
-                          r"(?:an? )?(?:automatic|instant|hard|big) no|out of it|(?:far |well |way )*away from (?:me|my \w+|us|it|this|that|them|the (?:movie|film|pick|list|screen))|"
+                          r"(?:an? )?(?:automatic|instant|hard|big) no|keep (?:em|'em|them|those|these|it|that) (?:out|away)\b|(?:crawl|hide) (?:under|behind) (?:the|my) (?:couch|sofa|blanket|covers|bed)|(?:the )?(?:tv|telly|screen|movie|it) (?:goes|gets turned|gets switched) off|"
+                          r"(?:is|was|'s) (?:just |basically |literally |really |essentially |honestly |nothing but )?(?:an?|one long|a long|a two-hour|a 2 hour) (?:\w+ ){0,2}(?:ad|advert|advertisement|commercial|infomercial|screensaver)\b|makes? me (?:want to |wanna )?(?:change|switch|flip|turn off) (?:the )?(?:channel|tv|station)|(?:makes? me )?reach for the remote|(?:kept|keep|was|were) (?:checking|looking at|glancing at) (?:how much (?:of \w+ )?(?:was|is) left|how long (?:was|is) left|the (?:time|clock)|my (?:phone|watch))|rooting for (?:the|a|an) \w+ to\b|(?:kind of |kinda |a bit of |a |such a |always a )?(?:tough|hard) sell\b|(?:i'?ll|ill|i will) pass\b|(?:can|could|should|will|may) stay on the shelf|(?:i'?d|id|i would|i'?ll|ill|i will|i'?m|im|i am) (?:be )?(?:fast |sound |dead )?asleep\b|(?:i'?d|id|i would|i'?ll|ill|i will) (?:fall asleep|nod off|doze off|pass out)|hard to get (?:excited|invested|into (?:it|them|that))|(?:(?<=\bone )|(?<=\bit )|(?<=\bthat )|(?<=\bfilm )|(?<=\bmovie ))(?:drags|dragged)\b|(?:drags|dragged|dragging) on\b|(?:(?:is|are|'s|'re|s|re) )?(?:\w+ )?off the (?:menu|table|cards)\b|out of it|(?:far |well |way )*away from (?:me|my \w+|us|it|this|that|them|the (?:movie|film|pick|list|screen))|"
                           r"(?:don'?t|doesn'?t|didn'?t) (?:really )?do it for me|(?:just )?didn'?t get (?:it|the hype)|"
                           r"bored me|(?:kinda |so |pretty |really )?tedious|(?:is|are|'s|'re) (?:just |way |a bit |kinda )?too \w+ for me|"
                           r"i'?d (?:rather )?skip (?:those|them|it|that|these)|(?:ha(?:ve|s)|'ve) never done (?:anything|much) for me|"
@@ -111,6 +112,10 @@ _NEG_OVERRIDE = re.compile(
     r"(?:not once|never(?: once| ever)?)\b[\w' ]{0,40}?\b(?:(?:switched|switch|turned|turn|shut|clicked|click)(?: it| that| one| them)? (?:off|away)|walked out|walk out|bailed|bail|gave up|give up|fell asleep|fall asleep|dozed off|doze off)\b|"
     r"not only|nothing beats|nothing better than|nothing(?: is|'?s)? more \w+ than|nothing (?:\w+ ){1,4}(?:quite |really |just )?like (?:an? |the )?|nothing (?:hits|scratches|compares|comes close)|not opposed|not against|never say no|no such thing as (?:an? )?(?:bad|boring|dull)|"
     r"nothing (?:would |could |will |'?d |can )?makes? (?:me|us) (?:\w+ )?happier|(?:wouldn'?t|wouldnt|would not|won'?t|wont|isn'?t|isnt|not|never) (?:be )?(?:the )?worst (?:thing|idea|choice|pick)|wouldn'?t say no|no matter|can'?t go wrong|"
+    r"(?:habit|itch|addiction) (?:that )?(?:i |we )?(?:can'?t|cant|cannot) (?:kick|shake|quit)|twist (?:my|our) arm|(?:can'?t|cant|cannot) pretend (?:i'?m|im|i am|we'?re) not|"
+    r"(?:hasn'?t|hasnt|has not|never|haven'?t|havent|have not) (?:ever )?made a (?:single )?(?:bad|weak|boring|dud|lousy)\b|(?:you )?(?:can'?t|cant|cannot) convince me otherwise|"
+    r"(?:zero|no|not an ounce of|without (?:any )?) shame|not (?:even )?ashamed|unashamed(?:ly)?|shameless(?:ly)?|too much to ask|"
+    r"not saying no to|no exaggeration|not (?:even )?exaggerating|no lie|no joke|not kidding|no kidding|"
     r"keep (?:them|it|the|those) coming|never gets? old|not not|(?:wouldn'?t|wouldnt|would not|won'?t|never) kick\b|never gets? (?:any )?less|"
     r"(?:never|wouldn'?t|won'?t) turn (?:it |them )?down|"
     r"(?:don'?t|do not|doesn'?t|wouldn'?t) hate|(?:has|have|'ve|'s) grown on me|"
@@ -122,7 +127,7 @@ _POS = re.compile(r"\b((?<!feel )(?<!feels )(?<!felt )(?<!looks )(?<!sounds )(?<
                   r"(?:is|was|were|are) (?:so |really |pretty |just |absolutely )?(?:brilliant|amazing|awesome|great|fantastic|"
                   r"incredible|excellent|perfect|a masterpiece|a classic|hilarious)|"
                   r"(?<!exactly my )(?<!quite my )(?<!not my )(?<!n't my )(?<!nt my )favou?rite|adore[sd]?|please(?! (?:just )?(?:skip|no|don'?t|avoid|spare|not|leave|keep|stop|stay))|recommend|suggest|how about|what about|show me|give me(?! (?:a )?(?:headaches?|nightmares|the creeps|the ick|anxiety))|"
-                  r"interested in|fond of|big on|craving|(?:a )?sucker for|(?:my )?happy place|count me in|sign me up|(?:(?<=\bi )|(?<=\bwe )|(?<=\bi'd )|(?<=kinda )|(?<=really ))feel like|yes|gimme|hit me with|pls|plz|"
+                  r"interested in|fond of|big on|craving|(?:a )?sucker for|(?:my )?happy place|count me in|sign me up|(?:i'?d|id|i would|i'?ll|i will) (?:even |happily |gladly |honestly |totally )?(?:take|settle for)\b|(?:cured|cures|fixed|fixes|lifted|lifts|saved|saves|made|makes|chased away) my (?:\w+ ){0,2}?(?:gloom|blues|funk|mood|day|week|night|weekend|evening|year|sadness|boredom|slump)\b|(?:we'?re|we are|i'?m|i am) doing(?= [\w' ]{1,30}\b(?:now|tonight|instead)\b)|(?:cave|caving)(?: in)? (?:on|for)|(?:my )?catnip|(?:(?<=\bi )|(?<=\bwe )|(?<=\bi'd )|(?<=kinda )|(?<=really ))feel like|yes|gimme|hit me with|pls|plz|"
                   r"(?:would be|is|'d be) a (?:plus|bonus)|(?:kills|killed|slays|slayed) me\b(?! inside)|(?:i'?m|im|i am|we'?re) sold|let'?s (?:do|go with|go for|try|watch|get|have)|"
                   r"(?<!\bno )(?<!\bany )more of an?(?! (?:chore|slog|drag|pain|mess|stretch|problem|letdown|disappointment)\b)|on an? (?:big |huge |massive |real |serious |total |major )?(?=[\w -]{1,30}\bkick\b))\b", re.I)
 _CLAUSE_SPLIT = re.compile(r"(?:(?:[!?;\n]|(?<!\bmr)(?<!\bmrs)(?<!\bms)(?<!\bdr)(?<!\bst)(?<!\bjr)(?<!\bvs)\.(?!\d))+|(?<!anything )(?<!everything )(?<!all )\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhereas\b|\byet\b(?! (?:another|again|more|one more)\b))", re.I)
@@ -146,7 +151,7 @@ _MOODS: dict[str, str] = {
     "time traveling": "time travel", "time-travel": "time travel", "dinosaur": "dinosaur", "dinosaurs": "dinosaur",
     "high school": "high school", "christmas": "christmas", "holiday": "holiday", "halloween": "halloween",
     "shark": "shark", "sharks": "shark", "snake": "snake", "snakes": "snake", "clown": "clown", "clowns": "clown", "spider": "spider", "spiders": "spider",
-    "space opera": "space opera", "space operas": "space opera", "time loop": "time loop", "time loops": "time loop",
+    "torture": "torture", "torture scene": "torture", "torture scenes": "torture", "space opera": "space opera", "space operas": "space opera", "mockumentary": "mockumentary", "mockumentaries": "mockumentary", "time loop": "time loop", "time loops": "time loop",
     "gross-out": "gross-out", "gross out": "gross-out", "sword and sorcery": "sword and sorcery", "dragon": "dragon", "dragons": "dragon", "magic": "magic",
     "wizard": "wizard", "wizards": "wizard", "spy": "spy", "spies": "spy", "espionage": "spy",
     "martial arts": "martial arts", "kung fu": "kung fu", "car chase": "car chase", "car chases": "car chase",
@@ -207,7 +212,7 @@ _ORDINALS = {"first": 1, "1st": 1, "one": 1, "top": 1, "second": 2, "2nd": 2, "t
              "three": 3, "fourth": 4, "4th": 4, "four": 4, "fifth": 5, "5th": 5, "five": 5, "last": -1,
              "final": -1, "bottom": -1}
 _RESET_ALL = re.compile(r"\b(start over|start again|start from scratch|from scratch|start from zero|from zero|start anew|reset|clear (everything|all|it all)|"
-                        r"forget (everything|all|it all|all (of )?that|what i said(?! about))|ignore (everything|all of that|all that|what i said)(?! about)|new search|wipe|clean slate|start(?:ing)? fresh|starting over|ctrl[- ]?z on (?:everything|all|it all)|undo (?:everything|all of it|it all)|"
+                        r"forget (everything|all|it all|all (of )?that|what i said(?! about))|ignore (everything|all of that|all that|what i said)(?! about)|new search|wipe|clean slate|blank (?:page|slate|canvas)|everything (?:i'?ve|ive|i have|i) (?:told you|said(?: to you)?|given you|asked for)(?: so far| before| earlier)?\W+(?:just |please |pls )?(?:let (?:it|that) go|forget (?:it|that)|drop (?:it|that)|bin (?:it|that))|start(?:ing)? fresh|starting over|ctrl[- ]?z on (?:everything|all|it all)|undo (?:everything|all of it|it all)|"
                         r"toss (?:every(?: last)? one|all) of (?:them|those|it)|"
                         r"fresh start|clear (my|the) (preferences|likes|interests|profile|history)|from the top|pretend i never said(?=\s*(?:$|[.!?,]|anything|any of (?:that|this|it)|that\b))|"
                         r"(?:let'?s )?begin again|begin(?:ning)? (?:fresh|anew)|burn (?:it|this|that|everything|(?:the|my|this) (?:whole )?(?:list|thing|profile)) (?:all )?down|"
@@ -230,18 +235,26 @@ _FORGET_AFTER = re.compile(r"\b(?:take|cross|strike|scrub|cut|wipe|remove|delete
                            r"[^.;!?]{0,60}?\b(?:(?:ignore|scratch|forget|disregard|drop|strike|scrap|nix|bin) (?:that one|that|it)\b|(?:cross|strike|scratch|take|rub) (?:that one|that|it) (?:out|off|back)\b)|"
                            r"\bwhat (?:i|we) (?:said|told you|mentioned|asked for|wanted) (?:about|re|regarding) (?P<said>[^.,;!?]{2,40}?)"
                            r"(?:\s+(?:earlier|before|a (?:minute|sec|second|bit) ago|just now|at first))?\s*[,.;…-]*\s*(?:(?:yeah|ok|okay|um|eh|hmm|nah|so|just)\W+)?"
-                           r"(?:never ?mind|nvm|forget|scratch|scrap|ignore|drop|disregard|forget about) (?:that|it)\b", re.I)
+                           r"(?:never ?mind|nvm|forget|scratch|scrap|ignore|drop|disregard|forget about) (?:that|it)\b|"
+                           r"\babout (?:that|the) (?P<about>[a-z][\w' -]{1,40}?)(?: (?:i|we) (?:asked for|mentioned|said|wanted|brought up|requested))?\s*[.…,;:-]*\s*"
+                           r"(?:(?:yeah|ok|okay|um|eh|hmm|nah|so|just)\W+)?(?:retract|scratch that|never ?mind|nvm|forget (?:it|that)|ignore (?:it|that)|"
+                           r"take (?:it|that) back|cancel (?:it|that)|disregard)\b|"
+                           r"\blet (?:the|that|my|our) (?P<die>[a-z][\w' ]{1,30}?) (?:idea|thing|bit|request|plan) (?:die|go|rest|drop)\b|"
+                           r"\b(?:bench|shelve|sideline|retire) (?P<bench>[a-z][\w' ]{1,30}?) (?:for (?:tonight|now|today|a while|the night|this week)|tonight)\b|"
+                           r"(?:^|[.,;!?]\s*)(?P<wrong>[a-z][\w' :]{1,40}?) (?:doesn'?t|doesnt|does not|don'?t|dont|shouldn'?t) belong (?:in|on) "
+                           r"(?:what (?:i|we) (?:told|gave) you|the list|my list|there|that list)\b", re.I)
 """Forgetting said after the thing: "take horror off the list", "keanu's out"."""
 
 
 def taken_back_group(match: re.Match) -> str:
     """The name of the group of a `_FORGET_AFTER` match that holds what is taken back."""
-    return next(g for g in ("what", "un", "who", "left", "idea", "aside", "said", "sits", "mixed") if match.group(g))
+    return next(g for g in ("what", "un", "who", "left", "idea", "aside", "said", "sits", "mixed", "about", "die", "bench", "wrong")
+                if match.group(g))
 
 _REPLACE = re.compile(r"(?:^\s*|[.!?,;:]\s*|\b(?:ok|okay|oh|hmm|um|no|wait|so|and|but)\s+)actually\b|\b("
                       r"instead|changed my mind|change of plans?|mood (?:has |just )?(?:swung|shifted|changed|flipped)|swap (?:all |everything )?(?:that |this |it )?(?:out )?for|(?:completely |totally )?(?:different|new) direction|switch(?:ing)? to|switch(?:ing)? (?:it|things) up|mix it up|"
                       r"for a change|now i want|(?:completely |totally |a )?(?:different|new) idea|chang(?:e|ed|es|ing) (?:of )?(?:tack|course|heart)|vibe shift|shift(?:ing)? (?:the )?(?:vibe|gears)|change of (?:vibe|mood)|new plan|actually (?:want|wanna|feel like)\b[^.]*\bnow|"
-                      r"let'?s do(?! (?:that|it|this|the \w+ one))|what i (?:actually|really) want|(?:do|doing|pull|pulling) a (?:180|one[- ]eighty)|u-?turn|let'?s go with|on second thought|how about .{1,40} instead|scratch (?:all (?:of )?)?(?:that|this|those))\b", re.I)
+                      r"let'?s do(?! (?:that|it|this|the \w+ one))|what i (?:actually|really) want|(?:do|doing|pull|pulling) a (?:180|one[- ]eighty)|u-?turn|let'?s go with|(?:scrap|ditch|bin|toss|drop) (?:the|that|this|our|my|tonight'?s) (?:plan|idea)|new mood|(?:we'?re|were|we are) doing [\w' ]{1,30} now|on second thought|how about .{1,40} instead|scratch (?:all (?:of )?)?(?:that|this|those))\b", re.I)
 def asks_to_replace(text: str, *, disliked_here: bool) -> bool:
     """Whether a message replaces the earlier interests ("actually, westerns instead"). A bare "instead" after
     something the same message refuses contrasts within it ("slashers feel lazy now. a thriller instead")."""
@@ -255,7 +268,7 @@ _NOTHING_BEFORE = re.compile(r"\b(?:nothing|no movies?|no films?|none|not)(?: (?
 _NOTHING_AFTER = re.compile(r"\b(?:nothing|no movies?|no films?|none|not)(?: (?:made|released|filmed|shot|from|that came out|"
                             r"that was made))? (?:newer than|after|later than|past|more recent than) (?P<year>\d{4})\b")
 """An upper bound said as an exclusion: "nothing newer than 1995" -> up to 1995."""
-_SEEN = re.compile(r"\b(been there,? done that|seen|saw|watched|every (?:december|christmas|halloween|thanksgiving|holiday season|year) without fail|(?:that one'?s|that'?s|it'?s) (?:already )?covered|on the big screen|back when (?:it|they) (?:was|were|came) out|already did|did (?:it|that|that one|this one|them) (?:already|twice|before)|word for word|(?:made|forced) (?:me|us) (?:to )?(?:watch|sit through)|had to (?:watch|sit through)|already watched|have watched|seen it|seen that|seen them|watched it|caught (?:it|that|this|those)|"
+_SEEN = re.compile(r"\b(been there,? done that|(?:done|seen|watched) (?:all|both) (?:three|two|four|five|of (?:them|these|those|em|'em))|(?:watch|rewatch|put on|see)(?: it| that| that one| this one)? every (?:single )?(?:summer|winter|spring|fall|autumn|year|christmas|december|halloween|thanksgiving)|seen|saw|watched|every (?:december|christmas|halloween|thanksgiving|holiday season|year) without fail|(?:that one'?s|that'?s|it'?s) (?:already )?covered|on the big screen|back when (?:it|they) (?:was|were|came) out|already did|did (?:it|that|that one|this one|them) (?:already|twice|before)|word for word|(?:made|forced) (?:me|us) (?:to )?(?:watch|sit through)|had to (?:watch|sit through)|already watched|have watched|seen it|seen that|seen them|watched it|caught (?:it|that|this|those)|"
                    r"(?:a|like a) (?:hundred|million|thousand|billion) times|know every line|more times than (?:i|we) (?:can|could) count|"
                    r"(?:been|gone) through (?:it|them|those|these|all)|(?:can|could) quote|know (?:it |them |that one |this one )?by heart|front to back|"
                    r"played (?:it |that |\w+ )?so much|(?:done|watched|seen|played|rewatched) (?:it |that |them |this )?to death|already done|"
@@ -274,7 +287,7 @@ _FEEDBACK_NEG = re.compile(r"^\W*not\b|\b(not that|not this|not the|bores? (?:me
                            r"not (?:really )?my (?:thing|style|type|kind)|(?:is|are)n'?t (?:really )?my cup of tea|no way|pass|"
                            r"looks? (?:kinda |kind of |pretty |a bit )?(?:boring|dumb|bad|lame|meh)|"
                            r"(?:doesn'?t|don'?t|didn'?t) do (?:anything|much|a thing) for me|(?:is|are|'s|'re) (?:a )?(?:hard |big |firm )?no\b|thats a no)\b", re.I)
-_FEEDBACK_POS = re.compile(r"\b((?:exactly |just |right at |totally )?my speed|(?:that'?s|thats|that is) (?:tonight|my night|the evening|my evening) sorted|(?:tonight|my night|the evening)(?: is)? sorted|(?:i'?m|im|i am) (?:kinda |really |pretty |super |very )?curious about|(?:give|try) (?:number \w+|#\s?\d|the (?:first|second|third|fourth|fifth|last|middle|other|top|final) (?:one|pick|movie|film)) a (?:go|shot|try|whirl|chance|watch)|"
+_FEEDBACK_POS = re.compile(r"\b((?<!\bbut )why not\b|(?<!not )(?<!not really )(?<!not quite )sold(?=\s*(?:[.!,;]|$))|(?:exactly |just |right at |totally )?my speed|(?:that'?s|thats|that is) (?:tonight|my night|the evening|my evening) sorted|(?:tonight|my night|the evening)(?: is)? sorted|(?:i'?m|im|i am) (?:kinda |really |pretty |super |very )?curious about|(?:give|try) (?:number \w+|#\s?\d|the (?:first|second|third|fourth|fifth|last|middle|other|top|final) (?:one|pick|movie|film)) a (?:go|shot|try|whirl|chance|watch)|"
                            r"looks? (?:really |so |very |pretty |super |kinda )?(good|great|interesting|fun|cool|nice|awesome|amazing|sick|dope|"
                            r"fire|promising|like fun|like a good one|delightful|magical|lovely|cute|perfect|adorable|charming|hilarious|exciting|"
                            r"sweet|neat|solid|decent|epic|intense|wild|right up my (?:street|alley)|up my (?:street|alley))|"
@@ -394,7 +407,7 @@ def negative_at(clause: str, pos: int, *, has_positive: bool | None = None, unti
     return not has_positive and bool(_POSTFIX_NEG.search(clause[pos:until]))
 
 
-_NEUTRAL = re.compile(r"\b(?:(?P<notthat>(?:it'?s|its|it is) not that)|(?:done|made|been in|directed|starred in|written)(?: \w+)? (?:that|which) (?:isn'?t|isnt|is not|aren'?t|arent|are not)(?: one of)?|(?:don'?t|dont|do not|doesn'?t|doesnt) (?:really |necessarily )?(?:need|have|has) (?:it |them |this |the \w+ )?to be|(?:don'?t|do not|doesn'?t|never) (?:really |actually )?(?:hate|dislike)|(?:i'?m |im |i am )?not saying(?: that)?(?: (?:i'?d|i would|id|i'?ll|i will|i) (?:never|not) (?:sit through|watch|see|enjoy|like))?|nothing against|not that (?:i|we) (?:hate|dislike)|(?P<against>not (?:against|opposed to)))"
+_NEUTRAL = re.compile(r"\b(?:(?P<notthat>(?:it'?s|its|it is) not that)|(?:done|made|been in|directed|starred in|written)(?: \w+)? (?:that|which) (?:isn'?t|isnt|is not|aren'?t|arent|are not)(?: one of)?|(?:don'?t|dont|do not|doesn'?t|doesnt) (?:really |necessarily )?(?:need|have|has) (?:it |them |this |the \w+ )?to be|(?:don'?t|do not|doesn'?t|never) (?:really |actually )?(?:hate|dislike)|(?:i'?m |im |i am )?not saying(?! no\b)(?: that)?(?: (?:i'?d|i would|id|i'?ll|i will|i) (?:never|not) (?:sit through|watch|see|enjoy|like))?|nothing against|not that (?:i|we) (?:hate|dislike)|(?P<against>not (?:against|opposed to)))"
                       r"\s+(?:(?:a |an |the |some |good |great |\w+ )?){0,2}$", re.I)
 """A concession, not a taste: "i don't dislike sci fi, but ..." and "not against subtitles or anything" name no slot."""
 _OVER = re.compile(r"\b(?:take|takes|pick|picks|choose|chooses|prefer|prefers|go with)\b.+\bover\s+(?:the\s+)?$|"
@@ -530,6 +543,16 @@ def _sentiment_lexicon() -> dict[str, float]:
     return lexicon
 
 
+_RATED_HIGH = re.compile(r"\W*(?:(?:and|but|still|so|honestly|seriously)\W+)*(?:(?:ten|10) (?:out of|outta|/) (?:ten|10)|10/10|11/10|five stars|5 stars|"
+                         r"would (?:\w+ ){0,3}again|(?:highly|hundred percent|100%) recommend|a must[- ]see|instant classic|no notes|chef'?s kiss)\b", re.I)
+"""A rating said after the thing it rates: "not sleeping tonight. ten out of ten, would lose sleep again" praises the film."""
+_SPECIFIES = re.compile(r"\W*(?:(?:but|and|just|like|ideally|preferably|specifically|you know)\W+)*the (?:[a-z]+ ){1,2}(?:ones?|kinds?|types?|sorts?)\W*$", re.I)
+"""Which of a kind is meant, not a verdict on it: "nineties comedies. the dumb ones"."""
+_REVIEW_OF = re.compile(r"\W*(?:(?:and|so|yeah|yep)\W+)?(?:that'?s|thats|that is|there'?s|theres) (?:my|the) (?:whole |entire |full |honest |one-word |complete )?"
+                        r"(?:review|verdict|take|opinion|summary|thoughts?) (?:of|on)\b", re.I)
+"""A verdict said first, then what it judges: "exhausting. that's my whole review of mockumentaries"."""
+
+
 def _judges_badly(text: str) -> bool:
     """Whether a stretch of text holds a judging word against and none for ("i find him exhausting")."""
     values = [verdict_valence(w) for w in re.findall(r"[a-z]+", text.lower())]
@@ -565,7 +588,41 @@ def _neutral_at(clause: str, pos: int) -> bool:
     lost = lost or _between_loser(clause, pos)
     asked = re.search(r"\b(?:what'?s|whats|what is|what was)\s+$", head, re.I) and re.match(r"[\w' :&-]{1,50}?\s+about\b", clause[pos:], re.I)
     # "was gonna say sci fi but nah, fantasy": the first thought is dropped; "whats nightcrawler about?": a question
-    return bool(neutral or _OVER.search(head) or corrected or conceded or asked or not_hated or lost)
+    return bool(neutral or _OVER.search(head) or corrected or conceded or asked or not_hated or lost or _compared_loser(clause, pos))
+
+
+_ANY_DAY = r"(?:any day|anyday|every (?:single )?time|any ?time|hands down|in a heartbeat|no contest|all day)"
+_PICKED = re.compile(r"\b(?:pick|picks|picking|take|takes|taking|choose|chooses|choosing|go with|go for)\s+(?:the\s+|a\s+|an\s+)?$", re.I)
+
+
+def _compared_loser(clause: str, pos: int) -> bool:
+    """Whether the span at `pos` loses a comparison the clause settles: "crime drama over an adventure movie any
+    day", "put a musical next to any superhero blockbuster and i'll pick the musical" (no slot for the loser)."""
+    head, tail = clause[:pos], clause[pos:]
+    if re.search(r"\w.*\bover\s+(?:an?\s+|the\s+|any\s+|some\s+|every\s+)?$", head, re.I) \
+            and re.match(rf"[\w' -]{{0,40}}?\b{_ANY_DAY}\b", tail, re.I):
+        return True
+    if re.search(r"\w.*\b(?:did|does|do|nailed|nails|pulled off|pulls off|got right|gets right) (?:everything|what|all|whatever|the thing) (?:that )?$", head, re.I) \
+            and re.match(r"[\w' :-]{1,40}?\s+(?:was|is|were|are) (?:going for|trying(?: to do)?|aiming for|attempting)|[\w' :-]{1,40}?\s+(?:tried|attempted|wanted)\b", tail, re.I):
+        return True  # "arrival did everything interstellar was going for with half the noise"
+    side = re.search(r"\b(?:put|set|stack|line|pit|stick)\b(?P<winner>.+?)\b(?:next to|against|beside|alongside|up against)\s+"
+                     r"(?:an?\s+|the\s+|any\s+|some\s+|every\s+)?$", head, re.I)
+    picked = side and re.search(r"\b(?:pick|take|choose|go with|go for)\s+(?:the\s+|a\s+|an\s+)?([a-z]+)", tail, re.I)
+    return bool(picked) and picked.group(1).lower() in side.group("winner").lower().split()
+
+
+def _compared_winner(clause: str, pos: int) -> bool:
+    """Whether the span at `pos` wins a comparison the clause settles (liked whatever verdict follows on the loser):
+    "crime drama over an adventure movie any day, adventures bore me stiff", "... i'll pick the musical"."""
+    if _PICKED.search(clause[:pos]) and re.search(r"\b(?:next to|against|beside|alongside|over|versus|vs|between)\b", clause[:pos], re.I) or re.match(r"[\w' :-]{1,40}?\s+(?:did|does|nailed|nails|pulled off|pulls off) (?:everything|what|all|whatever) (?:that )?"
+                                                r"[\w' :-]{1,40}?\s+(?:(?:was|is|were|are) (?:going for|trying|aiming for|attempting)|tried|attempted|wanted)\b", clause[pos:], re.I):
+        return True
+    side = re.match(r"([a-z]+)\b.*?\b(?:next to|against|beside|alongside)\b.*\b(?:pick|take|choose|go with|go for)\s+(?:the\s+|a\s+|an\s+)?"
+                    r"([a-z]+)", clause[pos:], re.I)
+    if side and side.group(1).lower() == side.group(2).lower():
+        return True
+    return bool(re.match(rf"[\w' -]{{1,40}}?\bover\s+(?:an?\s+|the\s+|any\s+|some\s+|every\s+)?[\w' -]{{1,40}}?\b{_ANY_DAY}\b",
+                         clause[pos:], re.I)) and not _NEG.search(clause[:pos])
 
 
 _CHOSEN = r"(?:it'?s|its|it has to be|gotta be|i'?d (?:go with|pick|take)|i pick|i'?m picking|i choose)\s+(?P<chosen>\w+(?:\s+\w+)?)"
@@ -604,7 +661,7 @@ def _rather_loser(clause: str, pos: int, spans: set[int]) -> bool:
 
 def has_cue(clause: str) -> bool:
     """Whether a clause holds a word the rules read a verdict from (either way)."""
-    if _POS.search(clause) or _NEG.search(clause) or _POSTFIX_NEG.search(clause):
+    if _POS.search(clause) or _NEG.search(clause) or _POSTFIX_NEG.search(clause) or _NEG_OVERRIDE.search(clause):
         return True
     return any(_PIECE_YES.match(piece.strip()) or _PIECE_NO.match(piece.strip()) for piece in _PIECE_SPLIT.split(clause))
 
@@ -645,7 +702,8 @@ class RuleExtractor:
             has_positive = bool(_POS.search(clause))
             subgenre_at: dict[tuple[str, int], str] = {}
             known = [(m.item_id, m.start - offset, m.end - offset) for m in text_titles if offset <= m.start and m.end <= offset + len(clause)]
-            prefs = self._clause_prefs(clause, turn, subgenre_at, described=bool(feedback), known=known)
+            asked = text[offset + len(clause):offset + len(clause) + 1] == "?"
+            prefs = self._clause_prefs(clause, turn, subgenre_at, described=bool(feedback), known=known, asked=asked)
             for pref, pos in prefs:
                 following = [p for _, p in prefs if p > pos]
                 cut = clause.rfind(",", pos, min(following)) if following else -1  # "a heist movie, just keep the romance out of it"
@@ -658,6 +716,7 @@ class RuleExtractor:
                     continue
                 read.append((pref, pos, negative_at(clause, pos, has_positive=has_positive, until=cut if cut >= 0 else None),
                              clause, subgenre_at))
+        read = [(pref, pos, negative and not _compared_winner(clause, pos), clause, at) for pref, pos, negative, clause, at in read]
         read = self._decline(read, _neutral_at, delta)
         spans_in: dict[str, set[int]] = {}
         for _, pos, _, clause, _ in read:
@@ -698,8 +757,15 @@ class RuleExtractor:
             praised_before = bool(_POS.search(near)) and not _THIRD_LIKE.search(near) and not _PAST_TASTE.search(near)
             judging = _NOT_SEEN.sub(" ", clause)  # "zemeckis gets me. something of his i haven't seen?": not a verdict
             if (_POSTFIX_NEG.search(clause) or _SHRUG.match(clause) or (_NEG.search(judging) or _judges_badly(judging)) and not _POS.search(clause)) \
-                    and not _NEG_OVERRIDE.search(clause) and not praised_before and not _CONDITION.match(clause) and not _ASIDE.match(clause):
+                    and not _NEG_OVERRIDE.search(clause) and not praised_before and not _CONDITION.match(clause) and not _ASIDE.match(clause) \
+                    and not _SPECIFIES.match(clause):
                 read = [(pref, pos, negative or (c == before and pos >= last_piece), c, at) for pref, pos, negative, c, at in read]
+        for before, clause in zip(clauses, clauses[1:]):  # "exhausting. that's my whole review of mockumentaries"
+            if clause in spoken and _REVIEW_OF.match(clause) and len(before.split()) <= 3:
+                bad, good = _judges_badly(before) or bool(_NEG.search(before)), bool(_POS.search(before)) or any(
+                    verdict_valence(w) > 0 for w in re.findall(r"[a-z]+", before.lower()))
+                if bad != good:
+                    read = [(pref, pos, bad if c == clause else negative, c, at) for pref, pos, negative, c, at in read]
         read = self._decline(read, lambda clause, pos: clause in theirs and bool(_THIRD_PARTY.search(clause[:pos])), delta)
         withdrawn = {(kind, value.lower()) for kind, value in delta.forget}
         read = self._decline(read, lambda clause, pos: bool(_MOOD_NOW.search(clause)) and any(
@@ -715,13 +781,17 @@ class RuleExtractor:
                  clause, at) for pref, pos, negative, clause, at in read]
         praised = {before for before, clause in zip(clauses, clauses[1:]) if _GOOD_WAY.match(clause)}  # "messed me up... in a good way"
         praised |= {clause for clause in clauses if _GOOD_WAY.search(clause)}  # "scared the crap out of me in the best way"
-        uncued = sorted({clause for _, _, negative, clause, _ in read
-                         if not negative and not has_cue(clause) and clause not in praised and not _REPLACE.search(clause)})
+        uncued = sorted({clause for _, pos, negative, clause, _ in read
+                         if not negative and not has_cue(clause) and clause not in praised and not _REPLACE.search(clause)}
+                        - {clause for _, pos, _, clause, _ in read if _compared_winner(clause, pos)})
         if self.verdict is not None and uncued:  # "zero interest in documentaries": no cue word, a learned verdict
             disliked = {clause for clause, no in zip(uncued, self.verdict.dislikes(uncued)) if no}
             read = [(pref, pos, negative or clause in disliked, clause, at) for pref, pos, negative, clause, at in read]
         read = [(pref, pos, _lying_verdict(clause, pos, negative) or _soured(clause, pos), clause, at)
                 for pref, pos, negative, clause, at in read]
+        rated = {before for before, clause in zip(clauses, clauses[1:]) if clause not in spoken and _RATED_HIGH.match(clause)}
+        read = [(pref, pos, negative and clause not in rated, clause, at) for pref, pos, negative, clause, at in read]
+        # "... i am not sleeping tonight. ten out of ten, would lose sleep again": the rating after it praises the film
         for pref, pos, negative, clause, subgenre_at in read:
             pref.positive = not negative
             pref.hard = negative and pref.kind == "genre"
@@ -767,10 +837,11 @@ class RuleExtractor:
 
     # ---- spans within a clause --------------------------------------------------------------
     def _clause_prefs(self, clause: str, turn: int, subgenre_at: dict[tuple[str, int], str], *,
-                      described: bool = False, known: list[tuple[str, int, int]] = ()) -> list[tuple[Preference, int]]:
+                      described: bool = False, known: list[tuple[str, int, int]] = (), asked: bool = False) -> list[tuple[Preference, int]]:
         """(preference, offset) for every span in one clause; `subgenre_at` collects sub-genre words by (genre, offset).
         With `described` (the message judges a shown pick) a genre word said of "it" describes the pick. `known` holds
-        (item id, start, end) of titles the whole message showed in this clause ("loved coraline. the iron giant though")."""
+        (item id, start, end) of titles the whole message showed in this clause ("loved coraline. the iron giant though").
+        `asked`: the clause ends in a question mark ("space operas with senate hearings? nope" names its theme)."""
         found: list[tuple[Preference, int]] = []
         taken: list[_Span] = []
         spotted = [(m.item_id, m.start, m.end) for m in self.vocab.titles_in(clause)]
@@ -820,6 +891,12 @@ class RuleExtractor:
                 continue  # "my fantasy football team": a game, not the genre
             if phrase in {"detective", "detectives"} and re.search(r"\bplay(?:ing|ed|s)?\s+$", masked[:raw_start], re.I):
                 continue  # "playing detective along with the characters": an idiom
+            if re.search(r"\b(?:the|and) (?:[a-z]+er |more |less )?(?:and )?(?:more|less)\s+$", masked[:raw_start], re.I) and re.match(
+                    r"\s*(?:the (?:better|worse|merrier)|the \w+er)\b", norm_masked[end:]):
+                continue  # "the sweatier and more dramatic the better": how intense, not a genre asked for
+            if re.search(r"\bthan (?:every|any|all|most|the|your|those)(?: other| the)?\s+$", masked[:raw_start], re.I) \
+                    and re.match(r"\s*(?:hero|heroes|star|stars|guy|guys|man|men|icon|icons|legend|legends)\b", norm_masked[end:]):
+                continue  # "tougher than every action hero of her day": a comparison, not a genre asked for
             if phrase == "crime" and re.search(r"\btrue\s+$", masked[:raw_start], re.I):
                 continue  # "true crime": a documentary theme, not the crime genre
             if phrase in {"humor", "humour"} and re.search(r"\b(?:his|her|their|its|your|my|sense of|the) (?:\w+ )?humou?r\b", masked, re.I):
@@ -844,7 +921,8 @@ class RuleExtractor:
         unmasked = norm  # `norm` loses each theme as it is read; a qualifier looks at what followed it
         # a theme word counts in a request or a statement of taste, not in "my cat knocked a glass over"
         themed = bool(_POS.search(clause) or _NEG.search(clause) or _POSTFIX_NEG.search(clause)
-                      or _MOVIE_TALK.search(clause) or len(norm.split()) <= 3 or bool(genre_phrases))
+                      or _MOVIE_TALK.search(clause) or len(norm.split()) <= 3 or bool(genre_phrases) or asked and len(norm.split()) <= 6
+                      or bool(_REVIEW_OF.match(clause)))
         for phrase in sorted(_MOODS, key=len, reverse=True) if themed else []:
             np_ = normalize(phrase)
             if np_ in genre_phrases or (np_ == "plot twist" and re.match(r"\s*plot twist\s*[,:!-]", masked, re.I)):
@@ -855,14 +933,25 @@ class RuleExtractor:
                 continue  # "cheesy giant monster flicks", "sad dramas": the adjective qualifies a kind named after it
             if match and re.search(r"\b(?:start|starts|started|starting|begin|begins|began|break into|breaks into|burst into|bursts into)\s+$", norm[:match.start()]):
                 continue  # "the second people start singing": what happens on screen, not a theme asked for
+            if match and np_ in _QUALIFIERS and (re.match(r"\s+(?:niche|flex|question|request|confession|take|one i know)\b", norm[match.end():])
+                                              or re.search(r"\bthe\s+$", norm[:match.start()]) and re.match(r"\s+(?:ones?|kinds?|types?|sorts?)\s*$", norm[match.end():])
+                                              or any(p.kind == "person" for p, _ in found) and re.match(r"\s+(?:[a-z]+\s+)?(?:ones|stuff)\b", norm[match.end():])):
+                continue  # "ok weird niche but ...": an aside; "eighties horror. the cheesy ones": which of the kind is meant;
+                # "soderbergh, even the weird experimental ones": the person's films described
+            if match and np_ in {"twist", "twists"} and re.match(r"\s+(?:my|your|his|her|our|their)\s+arms?\b", norm[match.end():]):
+                continue  # "twist my arm and i'd cave on a war film": an idiom
             if match and (np_ in {"cat", "cats", "dog", "dogs"} and re.search(r"\b(?:scaredy|top|hot|fat|copy|lucky|lazy)\s+$", norm[:match.start()])
+                          or np_ in {"cat", "dog", "kitten", "puppy", "parrot", "hamster"} and re.search(r"\b(?:my|our|the|your)\s+$", norm[:match.start()])
+                          and re.match(r"\s+(?:has|had|is|was|s|keeps|kept|got|gets|knocked|needs|ate|threw|just)\b", norm[match.end():])
                           or np_ in {"christmas", "halloween", "holiday"} and re.search(r"\b(?:every|each|last|next)\s+$", norm[:match.start()])
                           or np_ in _QUALIFIERS and found and re.search(r"\bas\s+$", norm[:match.start()]) and re.match(r"\s+as\b", norm[match.end():])):
-                continue  # "a total scaredy cat" is a person, "every christmas" a habit; "sixties sci fi, as campy as it gets" qualifies the genre
+                continue  # "a total scaredy cat" is a person, "the cat has a thyroid thing" a pet, "every christmas" a habit; "sixties sci fi, as campy as it gets" qualifies the genre
             if match and np_ in _QUALIFIERS and re.search(r"\b(?:are|is|s|re|feel|feels|felt|was|were)\s+(?:just\s+|basically\s+)?like an?\s+$",
                                                           norm[:match.start()]) \
                     and not re.match(r"\s+(?:movie|film|flick|one|something|watch|story)s?\b", norm[match.end():]):
                 continue  # "wes anderson movies are like a cozy sweater": a simile, no theme asked for
+            if match and titled and re.search(r"\b(?:is|was|s)\s+(?:[a-z]+\s+){1,5}with\s+(?:[a-z]+\s+)?$", norm[:match.start()]):
+                continue  # "la la land ... is a perfume ad with tap dancing": the named film described
             if match and titled and _film_vibe(norm[:match.start()], norm[match.end():]):
                 continue  # "in the spirit of little miss sunshine, that messy family road trip vibe": the named film described
             if match and np_ in {"dance", "dancing"} and re.search(r"\b(?:singing|song) (?:and|n)\s+$", norm[:match.start()]):
@@ -891,7 +980,9 @@ class RuleExtractor:
             if word in _MOOD_NAMES or word in _COMMON_WORDS or word in _english_words() or word in self.vocab.plain_words \
                     or self.vocab.genres_in(word, typos=True):
                 continue
-            hit = process.extractOne(word, _MOOD_WORDS, scorer=fuzz.ratio, score_cutoff=88)
+            hit = process.extractOne(word, _MOOD_WORDS, scorer=fuzz.ratio, score_cutoff=88) or next(
+                ((w, 90.0, 0) for w in _MOOD_WORDS if len(w) == len(word) and sorted(w) == sorted(word) and w[0] == word[0]
+                 and w[-1] == word[-1] and sum(a != b for a, b in zip(w, word)) == 2), None)  # "zombeis": two letters swapped
             if hit and hit[0][0] == word[0] and not _one_off_plural(word, hit[0]):
                 keyword = _MOOD_NAMES[hit[0]]
                 raw_start = norm_positions[min(typo.start(), len(norm_positions) - 1)] if norm_positions else 0
@@ -978,20 +1069,22 @@ class RuleExtractor:
             delta.year_min = int(match.group("year"))
         for match in _NOTHING_AFTER.finditer(low):
             delta.year_max = int(match.group("year"))
-        for match in re.finditer(r"\b(\d{4})(?: (?:or|and) (?:later|newer|after|up|onwards?)| onwards?|\+| and beyond| or so on)", low):
+        for match in re.finditer(r"\b(\d{4})(?:[ -](?:or|and)[ -](?:later|newer|after|up|onwards?)| onwards?|\+| and beyond| or so on)", low):
             delta.year_min = int(match.group(1))
+        for match in re.finditer(r"\b(?:this|the near|the recent|the newer|the right) side of ((?:19|20)\d\d)\b", low):
+            delta.year_min = int(match.group(1))  # "anything made this side of 2010"
         for match in re.finditer(r"\b(after|since|newer than|post|from|later than|starting)[ -](\d{4})\b", low):
             year = int(match.group(2))
             if any(int(m.group("year")) == year for m in (*_NOTHING_BEFORE.finditer(low), *_NOTHING_AFTER.finditer(low))):
                 continue
             if match.group(1) == "from" and re.match(r"\s*(?:or|and) (?:before|earlier|older)\b", low[match.end():]):
                 continue  # "from 1999 or before": an upper bound, read below
-            if match.group(1) == "from" and not re.search(rf"from {year}\s*(on|onwards|onward|and later|or later|and up|or newer|"
-                                                          rf"and newer|and after|\+)", low):
+            if match.group(1) == "from" and not re.search(rf"from {year}[\s-]*(on|onwards|onward|and[\s-]later|or[\s-]later|and[\s-]up|or[\s-]newer|"
+                                                          rf"and[\s-]newer|and[\s-]after|\+)", low):
                 _set_range(delta, year, year)
             else:
                 delta.year_min = year + (1 if match.group(1) in {"after", "newer than", "later than", "post"} else 0)
-        for match in re.finditer(r"\b(in|released in|came out in|made in|of) (\d{4})\b(?! (?:or|and) (?:earlier|before|older|later|"
+        for match in re.finditer(r"(?<!side )\b(in|released in|came out in|made in|of) (\d{4})\b(?! (?:or|and) (?:earlier|before|older|later|"
                                  r"newer|after|up))", low):
             _set_range(delta, int(match.group(2)), int(match.group(2)))
         for match in re.finditer(r"\bthe year ((?:19|20)\d\d)\b", low):  # "a school project on the year 2008"
@@ -1000,7 +1093,7 @@ class RuleExtractor:
             _set_range(delta, int(match.group(1)), int(match.group(1)))  # "from the year my parents got married, 1983"
         for match in re.finditer(r"\bcut(?:ting)? (?:it|things|them|the list)? ?off (?:at|after|around) ((?:19|20)\d\d)\b", low):
             delta.year_max = int(match.group(1))  # "cut it off at 1995"
-        for match in re.finditer(r"\b(\d{4}) (?:or|and) (?:earlier|before|older)\b", low):  # "made in 2003 or earlier"
+        for match in re.finditer(r"\b(\d{4})[ -](?:or|and)[ -](?:earlier|before|older)\b", low):  # "made in 2003 or earlier", "1975-and-earlier"
             delta.year_max = int(match.group(1))
         for match in re.finditer(r"\b(between|from) (\d{4}) (and|to|-) (\d{4})\b", low):
             _set_range(delta, int(match.group(2)), int(match.group(4)))
@@ -1018,7 +1111,7 @@ class RuleExtractor:
             setattr(delta, bound, value if current is None else min(current, value) if bound == "year_max" else max(current, value))
     def _vague_era(self, low: str, delta: GroundedDelta) -> None:
         recent = re.search(r"\b(recent|recently|newer|latest|modern|new releases?|came out recently|current|this decade|newish|"
-                           r"fresh out|just came out|just out|(?:come|came|been) out lately|(?:what'?s|whats) new\b(?! with| by| from| in your)|"
+                           r"fresh out|just came out|just out|(?:come|came|been) out lately|(?:what'?s|whats|what has|what'?ve|what have) been (?:coming out|released|out)|catch me up|(?:what'?s|whats) new\b(?! with| by| from| in your)|"
                            r"(last|past) (couple|few|two|three|several)(?: (?:or|to) (?:two|three|four|five))?( of)? years)\b", low)
         if recent and not re.search(r"\b(not|no|nothing|never|without|avoid)\s+(his |her |their |the |any |too |so |that )?"
                                     + re.escape(recent.group(0)), low):
@@ -1171,7 +1264,8 @@ class RuleExtractor:
         refers = bool(_REFERS_TO_PICK.search(low))
         # "seen it", "not that one" point at the first pick; in "kubrick's films, more like that" "that" is Kubrick
         like_that = re.search(r"\b(like|similar to|in the vein of) (that|this|it|those|these)\b", low)
-        short = len(low.split()) <= 10 or len(low.split()) <= 16 and not self._names_a_taste(text) and _feedback_kind(low) == "liked" \
+        short = len(low.split()) <= 10 or len(low.split()) <= 16 and not self._names_a_taste(text) and (
+            _feedback_kind(low) == "liked" or re.match(r"\W*(?:\w+\W+)?(?:that|this) one\b", low)) \
             or len(low.split()) <= 24 and not self._names_a_taste(text) and re.search(r"\b(?:about|with|on) (?:that|this) one\b", low)
         if not targets and refers and short and not (like_that and self._names_a_taste(text)):
             targets = [pronoun_pick or shown[0]]
@@ -1201,8 +1295,10 @@ class RuleExtractor:
                     read.append(got)
                     named = [] if got or not _UNSEEN_ELLIPSIS.search(piece) else self._named_picks(piece, shown, frozenset(out))
                     last = got[-1].item_id if got else named[-1] if named else last  # "howl's i haven't, but it looks magical"
+                tail = []  # "... so no thanks, shrek though, why not": a pick named bare at the end waits for the next clause
                 if len(pieces) > 1 and not all(got or _UNSEEN_ELLIPSIS.search(piece) for got, piece in zip(read, pieces)):
-                    read = [self._feedback(clause, shown, exclude=frozenset(out), pronoun_pick=last)]
+                    tail = self._named_picks(pieces[-1], shown, frozenset(out)) if all(read[:-1]) and len(pieces[-1].split()) <= 3 else []
+                    read = read[:-1] if len(tail) == 1 else [self._feedback(clause, shown, exclude=frozenset(out), pronoun_pick=last)]
                 if not any(read) and pending and not self._named_picks(clause, shown) and _feedback_kind(clause.lower()):
                     read = [[Feedback(item_id=pending, kind=_feedback_kind(clause.lower()))]]  # "a quiet place? heard the ending is dumb, gonna skip"
                 for fb in (fb for got in read for fb in got):
@@ -1211,7 +1307,7 @@ class RuleExtractor:
                     last = fb.item_id
                 if named:  # the clause ended on a pick it only called new: "it" next is that pick
                     last = named[-1]
-                alone = [] if any(read) else [t for t in dict.fromkeys(self._named_picks(clause, shown, frozenset(out))) if t not in out]
+                alone = tail[:1] if tail else [] if any(read) else [t for t in dict.fromkeys(self._named_picks(clause, shown, frozenset(out))) if t not in out]
                 pending = alone[0] if len(alone) == 1 else None  # a pick named with no verdict: the next clause may judge it
                 last = pending or last
             return [Feedback(item_id=t, kind=k) for t, k in out.items()]
@@ -1238,12 +1334,12 @@ _REASON_TOO = re.compile(r"(?<!\bnot )(?<!\bnothing )(?<!\bno )(?<!\bnothin )\b(
 _MOVIE_TALK = re.compile(r"\b(movies?|films?|flicks?|movei|moive|mvoie|watch|something|anything|recommend|suggest|show|stuff|ones?|"
                          r"story|stories|tales?|plot|genre|themes?|any|got)\b", re.I)
 
-_SUBGENRES = {"slasher", "slashers", "gangster", "gangsters", "mob", "mafia", "detective", "biopic", "biopics",
+_SUBGENRES = {"slasher", "slashers", "body horror", "gangster", "gangsters", "mob", "mafia", "detective", "biopic", "biopics",
               "cowboy", "cowboys", "anime", "chick flick", "chick flicks", "whodunit", "whodunnit",
               "psychological thriller", "true story", "true stories", "cartoon", "cartoons", "toilet humor", "toilet humour",
               "potty humor", "potty humour", "fart joke", "fart jokes"}
 """Genre words that name a kind within a genre: disliked while the genre is liked, they become keywords."""
-_NARROW_KINDS = {"slasher", "toilet humor", "toilet humour", "potty humor", "potty humour", "fart joke"}
+_NARROW_KINDS = {"slasher", "body horror", "toilet humor", "toilet humour", "potty humor", "potty humour", "fart joke"}
 """Sub-genres too narrow to stand for their genre: "outgrown slasher movies" rules out slashers, not all horror."""
 _REFUSED_KINDS = {"anime"}
 _TOLERATED = {"subtitles"}
@@ -1296,8 +1392,13 @@ def _singular(phrase: str) -> str:
     return " ".join(words)
 
 
+_CHILDHOOD = re.compile(r"\b(?:as a kid|when i was (?:a kid|little|young|younger)|growing up)\b")
+"""A seen cue that dates the viewing: an explicit refusal next to it still refuses the pick ("creeped me out as a kid so no thanks")."""
+
+
 def _feedback_kind(low: str) -> str | None:
-    if _SEEN.search(low) and not _NOT_SEEN.search(low):
+    seen = [m.group(0) for m in _SEEN.finditer(low)]
+    if seen and not _NOT_SEEN.search(low) and not (all(_CHILDHOOD.fullmatch(c) for c in seen) and _FEEDBACK_NEG.search(low)):
         return "seen"
     if (_FEEDBACK_NEG.search(low) or _POSTFIX_NEG.search(low)) and not _NOT_SEEN.search(low):
         return "disliked"
@@ -1306,7 +1407,7 @@ def _feedback_kind(low: str) -> str | None:
     return None
 
 
-_YEAR_RANGE = re.compile(r"(?<![\w$£€.])(?P<lo>'?(?:19|20)\d\d|'\d\d|(?<=released )\d\d|(?<=from )\d\d)\s*(?:to|through|thru|till|until|-|–)\s*"
+_YEAR_RANGE = re.compile(r"(?<![\w$£€.])(?P<lo>'?(?:19|20)\d\d|'\d\d|(?<=released )\d\d|(?<=from )\d\d)\s*(?:(?:up )?(?:to|through|thru|till|until)|-|–)\s*"
                          r"(?P<hi>(?:19|20)\d\d|'\d\d|\d\d)(?![\w%]|\s*(?:hours?|hrs?|mins?|minutes?|years? old|yo\b|%|people|bucks|dollars))")
 
 
