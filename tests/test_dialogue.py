@@ -45,6 +45,15 @@ def test_dislike_removes_genre_and_keeps_likes(bot):
     assert all("sci-fi" in g for g in genres_of(reply))
 
 
+def test_a_tone_on_a_genre_weighs_against_genres_that_clash_with_it(bot):
+    reply = bot.chat("a cozy mystery tonight", session="cozy")
+    assert "mystery" in reply.interests.likes and "cozy" in reply.interests.likes  # a tone, no extraction slot
+    assert len(reply.recommendations) == 5
+    assert all("mystery" in g and not g & {"horror", "thriller", "war"} for g in genres_of(reply))
+    reply = bot.chat("something scary now", session="cozy")  # asked for, a clashing genre is back
+    assert any("horror" in g for g in genres_of(reply))
+
+
 def test_reversal_replaces_likes(bot):
     bot.chat("I like sci-fi movies", session="reversal")
     reply = bot.chat("actually, westerns now", session="reversal")
@@ -325,3 +334,12 @@ def test_a_liked_title_is_not_offered_again_under_another_entry(tmp_path):
     reply = bot.chat("something like The Hangover (2009)", session="s")
     titles = [r.title for r in reply.recommendations]
     assert reply.recommendations and "Hangover" not in titles and "The Hangover" not in titles
+
+
+def test_an_item_named_only_by_its_year_is_never_recommended():
+    from chatrec.catalog.item import Item
+    from chatrec.dialogue.recommend import titled
+
+    # the bundled source names two films only "(2007)" and "(2015)" (ReDial ids 182022 and 103034)
+    assert not titled(Item(id="182022", title="(2007)", year=2007))
+    assert titled(Item(id="127378", title="21", year=2008)) and titled(Item(id="132965", title="1984", year=1956))

@@ -138,8 +138,8 @@ class Recommender:
     def _pref_vector(self, kind: str, value: str, label: str) -> np.ndarray | None:
         if kind == "genre":
             return self._text_vector(f"{value} movies")
-        if kind == "keyword":
-            return self._text_vector(value)
+        if kind in ("keyword", "tone"):
+            return self._text_vector(value if kind == "keyword" else f"{value} movies")
         if kind == "person":
             return None  # names embed poorly: people act through matches and filters instead
         return None
@@ -267,7 +267,7 @@ class Recommender:
         item_vectors = self.index.vectors(item_prefs)
         taken_titles = {self._norm_title(i) for i in state.excluded_items() | set(item_prefs) if i in self.catalog}
         scored = [self._score(state, vector, c, item_vectors) for c in pool.values()
-                  if c.item_id in self.catalog and self._norm_title(c.item_id) not in taken_titles]
+                  if c.item_id in self.catalog and self._norm_title(c.item_id) not in taken_titles and titled(self.catalog[c.item_id])]
         scored.sort(key=lambda s: -s.score)
         return mmr(scored[: max(k * 8, 40)], k=k, lam=self.weights.mmr_lambda)
 
@@ -297,6 +297,9 @@ class Recommender:
                 parts["item_similarity"] = w.item_similarity * best
                 if best > 0.55:
                     matched.append(pref.label)
+        clash = [p for p in state.likes("tone") if TONE_CLASHES.get(p.value, set()) & set(item.genres)]
+        if clash:  # "a cozy mystery": a horror mystery is not what was asked for
+            parts["tone"] = -w.dislike * max(p.weight for p in clash)
         text = self._norm_text(item.id)
         hit_kw = [p for p in state.likes("keyword") if re.search(rf"\b{re.escape(normalize(p.value))}", text)]
         if hit_kw:
@@ -313,7 +316,7 @@ class Recommender:
                     parts["collab"] = w.collab * value / top
             signals = len(state.prefs) + len(state.mentioned)
             # seedless: popularity among what was asked for (the item is of a liked genre and has a liked theme, or none is liked)
-            asked = (not liked_genres or "genre" in parts) and (not state.likes("keyword") or "keyword" in parts)
+            asked = (not liked_genres or "genre" in parts) and (not state.likes("keyword") or "keyword" in parts) and not clash
             cold = not seeded and w.popularity_cold is not None and asked
             pop_weight = w.popularity_cold if cold else w.popularity
             parts["popularity"] = pop_weight * pop / (1.0 + 0.3 * signals)
@@ -361,7 +364,7 @@ class Recommender:
         used_genres: set[str] = set()
         for item_id in ranked:
             item = self.catalog.get(item_id)
-            if item is None or item_id not in vectors or not _passes(item, self.filters(state)):
+            if item is None or item_id not in vectors or not _passes(item, self.filters(state)) or not titled(item):
                 continue
             lead = item.genres[0] if item.genres else ""
             if (lead in used_genres and len(picks) < k) or any(same_film(item, p.item) for p in picks):
@@ -372,6 +375,21 @@ class Recommender:
             if len(picks) == k:
                 break
         return picks
+
+
+def titled(item: Item) -> bool:
+    """Whether an item has a title to show: the bundled source names two films only "(2007)" and "(2015)"."""
+    return not re.fullmatch(r"\s*\(\d{4}\)\s*", item.title or "")
+
+
+_LIGHT = {"horror", "thriller", "war"}
+_DARK = {"family", "animation", "musical"}
+TONE_CLASHES: dict[str, set[str]] = {
+    "cozy": _LIGHT, "wholesome": _LIGHT, "heartwarming": _LIGHT, "uplifting": _LIGHT, "cute": _LIGHT, "relaxing": _LIGHT,
+    "silly": {"horror", "war"}, "dark": _DARK, "gritty": _DARK, "violent": _DARK, "intense": {"family", "musical"},
+}
+"""Genres that go against a tone asked for: "a cozy mystery" is no horror or thriller mystery, "a gritty western" no
+family film. Tones not listed ("quirky", "epic") only pull the interest vector."""
 
 
 def _passes(item: Item, filters: Filters) -> bool:

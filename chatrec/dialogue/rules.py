@@ -698,12 +698,15 @@ class RuleExtractor:
         text_titles = self.vocab.titles_in(text) if _INNER_STOP.search(text) else []  # titles read with the whole message's context
         titles = [(m.start, m.end) for m in text_titles]
         read: list[tuple[Preference, int, bool, str, dict]] = []
+        tone_at: list[tuple[str, str, int]] = []
         for offset, clause in split_clauses(text, keep=titles):
             has_positive = bool(_POS.search(clause))
             subgenre_at: dict[tuple[str, int], str] = {}
             known = [(m.item_id, m.start - offset, m.end - offset) for m in text_titles if offset <= m.start and m.end <= offset + len(clause)]
             asked = text[offset + len(clause):offset + len(clause) + 1] == "?"
-            prefs = self._clause_prefs(clause, turn, subgenre_at, described=bool(feedback), known=known, asked=asked)
+            clause_tones: list[tuple[str, int]] = []
+            prefs = self._clause_prefs(clause, turn, subgenre_at, described=bool(feedback), known=known, asked=asked, tones=clause_tones)
+            tone_at += [(tone, clause, pos) for tone, pos in clause_tones]
             for pref, pos in prefs:
                 following = [p for _, p in prefs if p > pos]
                 cut = clause.rfind(",", pos, min(following)) if following else -1  # "a heist movie, just keep the romance out of it"
@@ -800,6 +803,9 @@ class RuleExtractor:
             (delta.dislikes if negative else delta.likes).append(pref)
             if pref.kind == "item":
                 delta.mentioned_items.append(pref.value)
+        for tone, clause, pos in tone_at:  # "a cozy mystery": the mood weighs in the ranking (it is no slot of its own)
+            if any(c == clause and not negative for _, _, negative, c, _ in read) and not negative_at(clause, pos):
+                delta.likes.append(Preference(kind="tone", value=tone, label=tone, turn=turn, weight=0.6))
         liked_genres = {p.value for p in delta.likes if p.kind == "genre"}
         for pref, phrase in subgenre_dislikes:  # "something scary but not a slasher": horror yes, slashers no
             if (pref.value in liked_genres or phrase in _NARROW_KINDS or phrase in _REFUSED_KINDS) and pref in delta.dislikes:
@@ -837,11 +843,13 @@ class RuleExtractor:
 
     # ---- spans within a clause --------------------------------------------------------------
     def _clause_prefs(self, clause: str, turn: int, subgenre_at: dict[tuple[str, int], str], *,
-                      described: bool = False, known: list[tuple[str, int, int]] = (), asked: bool = False) -> list[tuple[Preference, int]]:
+                      described: bool = False, known: list[tuple[str, int, int]] = (), asked: bool = False,
+                      tones: list[tuple[str, int]] | None = None) -> list[tuple[Preference, int]]:
         """(preference, offset) for every span in one clause; `subgenre_at` collects sub-genre words by (genre, offset).
         With `described` (the message judges a shown pick) a genre word said of "it" describes the pick. `known` holds
         (item id, start, end) of titles the whole message showed in this clause ("loved coraline. the iron giant though").
-        `asked`: the clause ends in a question mark ("space operas with senate hearings? nope" names its theme)."""
+        `asked`: the clause ends in a question mark ("space operas with senate hearings? nope" names its theme).
+        `tones` collects (mood word, offset) of the words that qualify a kind named after them ("a cozy mystery")."""
         found: list[tuple[Preference, int]] = []
         taken: list[_Span] = []
         spotted = [(m.item_id, m.start, m.end) for m in self.vocab.titles_in(clause)]
@@ -930,6 +938,8 @@ class RuleExtractor:
             match = re.search(rf"\b{re.escape(np_)}\b", norm)
             if match and np_ in _QUALIFIERS and (self._qualifies(unmasked[match.end():], genre_phrases) or found and re.search(
                     r"['’]s\s+$", clause[:norm_positions[min(match.start(), len(norm_positions) - 1)]] if norm_positions else "") and re.match(r"\s+(?:(?:early|old|older|late|later|recent|newer|classic) )?(?:stuff|work|films|movies|ones)\b", norm[match.end():])):
+                if tones is not None and norm_positions:
+                    tones.append((np_, norm_positions[min(match.start(), len(norm_positions) - 1)]))
                 continue  # "cheesy giant monster flicks", "sad dramas": the adjective qualifies a kind named after it
             if match and re.search(r"\b(?:start|starts|started|starting|begin|begins|began|break into|breaks into|burst into|bursts into)\s+$", norm[:match.start()]):
                 continue  # "the second people start singing": what happens on screen, not a theme asked for

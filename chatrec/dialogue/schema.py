@@ -11,7 +11,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 FeedbackKind = Literal["liked", "disliked", "seen"]
-PrefKind = Literal["genre", "item", "person", "keyword"]
+PrefKind = Literal["genre", "item", "person", "keyword", "tone"]
+"""A tone is a mood word that qualifies a kind ("a cozy mystery"): it weighs in the ranking and is no extraction slot."""
 
 
 class FeedbackProposal(BaseModel):
@@ -93,8 +94,8 @@ class GroundedDelta(BaseModel):
 
     def slots(self) -> set[str]:
         """Flat labels for scoring extraction: "like:genre:sci-fi", "year_min:1990", ..."""
-        out = {f"like:{p.kind}:{p.value.lower()}" for p in self.likes}
-        out |= {f"dislike:{p.kind}:{p.value.lower()}" for p in self.dislikes}
+        out = {f"like:{p.kind}:{p.value.lower()}" for p in self.likes if p.kind != "tone"}
+        out |= {f"dislike:{p.kind}:{p.value.lower()}" for p in self.dislikes if p.kind != "tone"}
         if self.year_min is not None:
             out.add(f"year_min:{self.year_min}")
         if self.year_max is not None:
