@@ -1,9 +1,9 @@
 """The labelled extraction sets and their scorer (chatrec.eval.extraction).
 
-Nineteen sets get the same data checks: the development set (tests/data/extraction_cases.yaml, which the
-rule-based extractor was written on) and eighteen sets written later by people who never read the
+Twenty sets get the same data checks: the development set (tests/data/extraction_cases.yaml, which the
+rule-based extractor was written on) and nineteen sets written later by people who never read the
 extractor (tests/data/extraction_heldout*.yaml). Each of those was measured once as held out and
-then used for development (see the HISTORY line at the top of each), except the eighteenth, which is
+then used for development (see the HISTORY line at the top of each), except the nineteenth, which is
 kept sealed (unread) for the next measurement; a failure on a sealed set reports its F1 only. The data checks read
 data/movies.jsonl directly, so every genre, item id and person in a label is a real catalog value;
 the scorer checks use hand-made predictions with exact expected numbers. The last test runs the
@@ -68,7 +68,8 @@ CASE_SETS = {
     # held-out 3 on: no keyword / mixed categories either, and each keeps its own F1 floor
     **{f"heldout{n}": _later_set(n, floor) for n, floor in
        [(3, 0.89), (4, 0.92), (5, 0.88), (6, 0.96), (7, 0.96), (8, 0.93), (9, 0.96), (10, 0.98), (11, 0.95),
-        (12, 0.96), (13, 0.98), (14, 0.98), (15, 0.96), (16, 0.96), (17, 0.98), (18, 0.98)]},
+        (12, 0.96), (13, 0.98), (14, 0.98), (15, 0.96), (16, 0.96), (17, 0.98), (18, 0.98), (19, 0.55)]},
+    # 19 is sealed (see its header): data checks, a floor well under any first score so far (.60-.85)
 }
 
 
